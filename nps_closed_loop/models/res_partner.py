@@ -1,0 +1,98 @@
+from odoo import api, fields, models
+
+from .nps_score_field import NullableInteger
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    nps_survey_ids = fields.One2many("nps.survey", "partner_id", string="NPS surveys")
+    nps_company_survey_ids = fields.One2many(
+        "nps.survey",
+        "commercial_partner_id",
+        string="NPS surveys of the company",
+        help="Surveys of the company and of all its contacts.",
+    )
+    nps_survey_count = fields.Integer(string="NPS surveys count", compute="_compute_nps_survey_count")
+    nps_last_score = NullableInteger(string="Last NPS score", compute="_compute_nps_last", store=True, aggregator="avg")
+    nps_last_category = fields.Selection(
+        [("detractor", "Detractor"), ("passive", "Passive"), ("promoter", "Promoter")],
+        string="Last NPS category",
+        compute="_compute_nps_last",
+        store=True,
+        index=True,
+    )
+    nps_last_answer_date = fields.Datetime(string="Last NPS answer", compute="_compute_nps_last", store=True)
+    nps_consent = fields.Selection(
+        [("unknown", "Unknown"), ("granted", "Granted"), ("refused", "Refused")],
+        string="NPS surveys consent",
+        default="unknown",
+        required=True,
+        tracking=True,
+        help="Whether the customer accepts NPS surveys. Refused: no survey is ever sent.",
+    )
+
+    def _nps_survey_domain(self):
+        """A company sees its own and its contacts' surveys; a person sees their own."""
+        self.ensure_one()
+        if self.is_company:
+            return [("commercial_partner_id", "=", self.id)]
+        return [("partner_id", "=", self.id)]
+
+    @api.depends("nps_survey_ids", "nps_company_survey_ids", "is_company")
+    def _compute_nps_survey_count(self):
+        persons = self.filtered(lambda partner: not partner.is_company)
+        companies = self - persons
+        counts = dict(
+            self.env["nps.survey"]._read_group([("partner_id", "in", persons.ids)], ["partner_id"], ["__count"])
+        )
+        counts.update(
+            self.env["nps.survey"]._read_group(
+                [("commercial_partner_id", "in", companies.ids)], ["commercial_partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.nps_survey_count = counts.get(partner, 0)
+
+    @api.depends(
+        "is_company",
+        "nps_survey_ids.answer_date",
+        "nps_survey_ids.score",
+        "nps_company_survey_ids.answer_date",
+        "nps_company_survey_ids.score",
+    )
+    def _compute_nps_last(self):
+        latest = {}
+        real_partners = self.filtered("id")
+        if real_partners:
+            # One query: answered surveys, newest first; the first seen per partner wins.
+            surveys = (
+                self.env["nps.survey"]
+                .sudo()
+                .search_fetch(
+                    [
+                        ("category", "!=", False),
+                        "|",
+                        ("partner_id", "in", real_partners.ids),
+                        ("commercial_partner_id", "in", real_partners.filtered("is_company").ids),
+                    ],
+                    ["partner_id", "commercial_partner_id", "score", "category", "answer_date"],
+                    order="answer_date desc nulls last, id desc",
+                )
+            )
+            for survey in surveys:
+                latest.setdefault(survey.partner_id.id, survey)
+                latest.setdefault(("company", survey.commercial_partner_id.id), survey)
+        for partner in self:
+            key = ("company", partner.id) if partner.is_company else partner.id
+            survey = latest.get(key)
+            partner.nps_last_score = survey.score if survey else False
+            partner.nps_last_category = survey.category if survey else False
+            partner.nps_last_answer_date = survey.answer_date if survey else False
+
+    def action_view_nps_surveys(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("nps_closed_loop.nps_survey_action")
+        action["domain"] = self._nps_survey_domain()
+        action["context"] = {"default_partner_id": self.id}
+        return action
