@@ -16,6 +16,9 @@
         "views/nps_survey_views.xml",
         "views/nps_campaign_views.xml",
         "views/res_partner_views.xml",
+        # sending
+        # portal
+        # closing the loop
         "views/nps_closed_loop_menus.xml",
     ],
     "demo": ["demo/nps_demo.xml"],

@@ -139,6 +139,10 @@ class NpsSurvey(models.Model):
         help="First day of the answer's month, stored so that trends group on an indexed column.",
     )
 
+    # ------------------------------------------------------------------
+    # Closing the loop (callbacks, holdout, recovery)
+    # ------------------------------------------------------------------
+
     _sql_constraints = [
         (
             "score_range",
@@ -235,3 +239,36 @@ class NpsSurvey(models.Model):
             "views": [(False, "form")],
             "target": "current",
         }
+
+    # ------------------------------------------------------------------
+    # Answering
+    # ------------------------------------------------------------------
+    def _record_answer(self, score, comment=False, followup=False, contact_allowed=False):
+        """Store the customer's answer (first answer or a change within the allowed days).
+
+        Called by the portal controller after its access and input checks, and by tests.
+        Everything that reacts to an answer (callbacks, alerts, recovery) hangs on
+        :meth:`_nps_after_answer`, called once the answer is stored.
+        """
+        self.ensure_one()
+        is_change = self.state == "answered"
+        self.write(
+            {
+                "score": score,
+                "comment": comment or False,
+                "followup": followup or False,
+                "contact_allowed": bool(contact_allowed),
+                "state": "answered",
+                "answer_date": fields.Datetime.now(),
+            }
+        )
+        self._nps_after_answer(is_change=is_change)
+        return True
+
+    def _nps_after_answer(self, is_change=False):
+        """Hook: what follows an answer. ``is_change`` is True when an earlier answer was changed."""
+        self.ensure_one()
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
