@@ -30,7 +30,9 @@ lint: venv
 	$(VENV)/bin/ruff format --check nps_closed_loop setup.py
 	$(VENV)/bin/pylint --rcfile=$(CURDIR)/.pylintrc nps_closed_loop
 
-bench: venv postgres config
+bench: postgres config
+	@psql -lqt | cut -d'|' -f1 | grep -qw $(BENCH_DB) || \
+	  $(ODOO) -c .odoorc-test -d $(BENCH_DB) -i nps_closed_loop --without-demo=all --stop-after-init
 	$(PY) tools/bench.py --odoo-config=$(CURDIR)/.odoorc-test --database=$(BENCH_DB)
 
 odoo-src:

@@ -1,0 +1,111 @@
+"""Speed goals of nps_closed_loop, measured on a real database (``make bench``).
+
+1. NPS ``read_group`` over a million answers stays close to the same aggregate in raw SQL
+   (Odoo's own rating.rating: 1.04x raw SQL).
+
+Run it through ``make bench``: the Makefile creates the bench database once (module installed without demo
+data); this script fills it once with a million answers, then times each goal several times (best run kept).
+"""
+
+import argparse
+import sys
+import time
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.tools import SQL
+
+ROWS = 1_000_000
+REPEAT = 5
+
+
+def best_of(function, repeat=REPEAT):
+    timings = []
+    for _i in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        timings.append(time.perf_counter() - start)
+    return min(timings), result
+
+
+def fill(env, rows):
+    env.cr.execute(SQL("SELECT count(*) FROM nps_survey"))
+    existing = env.cr.fetchone()[0]
+    if existing >= rows:
+        return existing
+    partners = env["res.partner"].create([{"name": f"Bench customer {i}"} for i in range(200)])
+    campaigns = env["nps.campaign"].create([{"name": f"Bench campaign {i}"} for i in range(5)])
+    env.flush_all()
+    env.cr.execute(
+        SQL(
+            """
+            INSERT INTO nps_survey (partner_id, commercial_partner_id, campaign_id, company_id, state, channel,
+                                    access_token, score, category, nps_value, answer_date, answer_month,
+                                    create_uid, write_uid, create_date, write_date)
+            SELECT p.id, p.id, c.id, %(company)s, 'answered', 'email', md5(random()::text || i::text),
+                   s.score,
+                   CASE WHEN s.score <= 6 THEN 'detractor' WHEN s.score <= 8 THEN 'passive' ELSE 'promoter' END,
+                   CASE WHEN s.score <= 6 THEN -100 WHEN s.score <= 8 THEN 0 ELSE 100 END,
+                   d.answer_date, date_trunc('month', d.answer_date)::date,
+                   1, 1, now(), now()
+              FROM generate_series(1, %(rows)s) AS i
+              CROSS JOIN LATERAL (SELECT mod(i::bigint * 7919, 11) AS score) AS s
+              CROSS JOIN LATERAL (SELECT now() - (mod(i, 1095) || ' days')::interval AS answer_date) AS d
+              JOIN LATERAL (SELECT (%(partners)s)[1 + mod(i, %(partner_count)s)] AS id) AS p ON true
+              JOIN LATERAL (SELECT (%(campaigns)s)[1 + mod(i, %(campaign_count)s)] AS id) AS c ON true
+            """,
+            company=env.company.id,
+            rows=rows - existing,
+            partners=partners.ids,
+            partner_count=len(partners),
+            campaigns=campaigns.ids,
+            campaign_count=len(campaigns),
+        )
+    )
+    env.cr.execute(SQL("ANALYZE nps_survey"))
+    env.cr.commit()  # the bench data is kept for the next run: this is a tool, not business code
+    return rows
+
+
+def bench_read_group(env):
+    survey = env["nps.survey"]
+    results = []
+    # the raw SQL computes the same groups as the ORM (a month bucket is date_trunc of the stored month)
+    month = SQL("date_trunc('month', answer_month::timestamp)::date")
+    for groupby, column in (("campaign_id", SQL("campaign_id")), ("answer_month:month", month)):
+        orm_time, orm_groups = best_of(lambda groupby=groupby: survey._read_group([], [groupby], ["nps_value:avg"]))
+        sql_time, sql_groups = best_of(
+            lambda column=column: env.cr.execute(SQL("SELECT %s, avg(nps_value) FROM nps_survey GROUP BY 1", column))
+            or env.cr.fetchall()
+        )
+        assert len(orm_groups) == len(sql_groups), (groupby, len(orm_groups), len(sql_groups))
+        results.append((f"NPS read_group by {groupby}", orm_time, sql_time))
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--odoo-config", required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--rows", type=int, default=ROWS)
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(["-c", args.odoo_config, "-d", args.database, "--log-level=warn"])
+    registry = odoo.modules.registry.Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        count = fill(env, args.rows)
+        print(f"nps_survey rows: {count}")
+        failed = False
+        for name, orm_time, sql_time in bench_read_group(env):
+            ratio = orm_time / sql_time
+            verdict = "ok" if ratio <= 1.25 else "SLOW"
+            failed |= verdict != "ok"
+            print(
+                f"{name}: ORM {orm_time:.3f} s, raw SQL {sql_time:.3f} s, ratio {ratio:.2f} ({verdict}, goal <= 1.25)"
+            )
+        cr.rollback()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
