@@ -1,4 +1,15 @@
-from odoo import api, fields, models
+import hashlib
+import random
+from collections import Counter
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+DEFAULT_CALLBACK_SLA_HOURS = 48
 
 
 class NpsCampaign(models.Model):
@@ -36,15 +47,187 @@ class NpsCampaign(models.Model):
         string="Review or referral link",
         help="Offered to promoters after they answer, e.g. your Google review page.",
     )
+    answer_change_days = fields.Integer(
+        string="Days to change an answer",
+        default=7,
+        help="How many days after their first answer customers may still change it from the survey link. "
+        "0: an answer cannot be changed.",
+    )
     survey_ids = fields.One2many("nps.survey", "campaign_id", string="Surveys")
 
     # ------------------------------------------------------------------
     # Sending settings
     # ------------------------------------------------------------------
+    delay_hours = fields.Integer(
+        string="Delay (hours)",
+        default=24,
+        help="Hours between the trigger (order confirmed, ticket closed) and the survey.",
+    )
+    send_window = fields.Boolean(
+        string="Send window",
+        help="Send only on the chosen weekdays and hours, in the customer's time zone.",
+    )
+    send_hour_from = fields.Float(string="From", default=9.0)
+    send_hour_to = fields.Float(string="To", default=18.0)
+    send_monday = fields.Boolean(string="Monday", default=True)
+    send_tuesday = fields.Boolean(string="Tuesday", default=True)
+    send_wednesday = fields.Boolean(string="Wednesday", default=True)
+    send_thursday = fields.Boolean(string="Thursday", default=True)
+    send_friday = fields.Boolean(string="Friday", default=True)
+    send_saturday = fields.Boolean(string="Saturday")
+    send_sunday = fields.Boolean(string="Sunday")
+    quiet_period_days = fields.Integer(
+        string="Quiet period (days)",
+        default=90,
+        help="No new survey for a customer surveyed within this many days (any campaign). 0: no quiet period.",
+    )
+    quiet_period_scope = fields.Selection(
+        [("customer", "This contact"), ("company", "Anyone of its company")],
+        string="Quiet period applies to",
+        default="customer",
+        required=True,
+        help="Anyone of its company: a survey sent to one contact also spares their colleagues.",
+    )
+    sampling_rate = fields.Float(
+        string="Sampling (%)",
+        default=100.0,
+        digits=(16, 1),
+        help="Share of the triggering documents that get a survey; the others are skipped.",
+    )
+    channel = fields.Selection(
+        [("email", "Email"), ("sms", "SMS"), ("email_sms", "Email, then SMS if unanswered")],
+        default="email",
+        required=True,
+        help="Email, then SMS: the survey goes by email and its reminder by SMS. "
+        "A customer with no email but a mobile number gets the survey by SMS.",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Email template",
+        domain=[("model", "=", "nps.survey")],
+        default=lambda self: self.env.ref("nps_closed_loop.nps_mail_template_survey", raise_if_not_found=False),
+        ondelete="restrict",
+    )
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS template",
+        domain=[("model", "=", "nps.survey")],
+        default=lambda self: self.env.ref("nps_closed_loop.nps_sms_template_survey", raise_if_not_found=False),
+        ondelete="restrict",
+    )
+    reminder_days = fields.Integer(
+        string="Reminder after (days)",
+        default=3,
+        help="One reminder to customers who have not answered after this many days. 0: no reminder.",
+    )
+    expiry_days = fields.Integer(
+        string="Expires after (days)",
+        default=30,
+        help="Unanswered surveys expire this many days after they were sent. 0: never.",
+    )
+    action_server_ids = fields.One2many(
+        "ir.actions.server",
+        "nps_campaign_id",
+        string="Server actions",
+        domain=[("state", "=", "nps_survey")],
+        groups="base.group_system",
+    )
+    automation_ids = fields.Many2many(
+        "base.automation",
+        string="Triggers",
+        compute="_compute_automation_ids",
+        groups="base.group_system",
+        help="Automation rules that schedule this campaign's surveys.",
+    )
+    helpdesk_available = fields.Boolean(compute="_compute_helpdesk_available")
+    relationship_queue = fields.Json(
+        copy=False,
+        help="Customers chosen in the relationship NPS wizard whose surveys the cron has not created yet.",
+    )
+    relationship_pending_count = fields.Integer(
+        string="Waiting to be surveyed",
+        compute="_compute_relationship_pending_count",
+    )
+
+    _sql_constraints = [
+        ("delay_hours_positive", "CHECK(delay_hours >= 0)", "The delay cannot be negative."),
+        ("quiet_period_positive", "CHECK(quiet_period_days >= 0)", "The quiet period cannot be negative."),
+        (
+            "sampling_rate_range",
+            "CHECK(sampling_rate >= 0 AND sampling_rate <= 100)",
+            "The sampling must be between 0 and 100 %.",
+        ),
+        ("reminder_days_positive", "CHECK(reminder_days >= 0)", "The reminder delay cannot be negative."),
+        ("expiry_days_positive", "CHECK(expiry_days >= 0)", "The expiry delay cannot be negative."),
+    ]
 
     # ------------------------------------------------------------------
     # Closing the loop settings
     # ------------------------------------------------------------------
+    callback_user_ids = fields.Many2many(
+        "res.users",
+        "nps_campaign_callback_user_rel",
+        "campaign_id",
+        "user_id",
+        string="Callback team",
+        domain=lambda self: [
+            ("share", "=", False),
+            ("groups_id", "in", self.env.ref("nps_closed_loop.group_nps_user").ids),
+        ],
+        help="Who calls detractors back. Each callback goes to the member with the fewest open callbacks who is "
+        "neither the employee the customer dealt with nor their salesperson; if none, to an NPS manager.",
+    )
+    callback_sla_hours = fields.Integer(
+        string="Callback within (hours)",
+        default=DEFAULT_CALLBACK_SLA_HOURS,
+        help="Deadline of a callback, counted from the answer.",
+    )
+    callback_sla_working_hours = fields.Boolean(
+        string="Count working hours only",
+        help="Count the deadline in the assignee's working hours (their working schedule, time off included), "
+        "instead of round-the-clock hours.",
+    )
+    callback_on_contact_allowed = fields.Boolean(
+        string="Also call back who allows contact",
+        help='Also call back passives and promoters who ticked "You may contact me".',
+    )
+    notify_salesperson = fields.Boolean(
+        string="Inform the salesperson",
+        help="Also notify the customer's salesperson of a detractor answer. "
+        "They are informed only: the callback always goes to someone else.",
+    )
+    resurvey_after_close = fields.Boolean(
+        string="Re-survey after closing",
+        help="When a loop is closed, propose to survey the customer again, even during the quiet period (once).",
+    )
+    resurvey_days = fields.Integer(string="Re-survey after (days)", default=30)
+    holdout_percent = fields.Float(
+        string="Control group (%)",
+        digits=(5, 1),
+        help="Share of detractors drawn at random who get no callback, "
+        "so that their later purchases and answers show what callbacks are worth.",
+    )
+    holdout_seed = fields.Integer(
+        string="Control group seed",
+        default=lambda self: random.randint(1, 10**9),
+        copy=False,
+        groups="base.group_no_one",
+        help="Seeds the random draw, so that the same detractor always gets the same draw.",
+    )
+    repurchase_days = fields.Integer(
+        string="Repurchase window (days)",
+        default=90,
+        help="A detractor repurchased if a sales order of their company was confirmed within these days after "
+        "the answer.",
+    )
+    promoter_thanks = fields.Boolean(
+        string="Thank promoters",
+        help="Email promoters a thank-you with the review or referral link.",
+    )
+    passive_followup_activity = fields.Boolean(
+        string="Follow-up activity for passives",
+        help="Schedule an activity for the customer's salesperson when a passive answers.",
+    )
 
     # ------------------------------------------------------------------
     # Statistics (one grouped query for all campaigns)
@@ -90,7 +273,518 @@ class NpsCampaign(models.Model):
     # ------------------------------------------------------------------
     # Sending
     # ------------------------------------------------------------------
+    _NPS_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+    @api.constrains(
+        "send_window",
+        "send_hour_from",
+        "send_hour_to",
+        "send_monday",
+        "send_tuesday",
+        "send_wednesday",
+        "send_thursday",
+        "send_friday",
+        "send_saturday",
+        "send_sunday",
+    )
+    def _check_send_window(self):
+        for campaign in self.filtered("send_window"):
+            if not 0 <= campaign.send_hour_from < campaign.send_hour_to <= 24:
+                raise ValidationError(
+                    self.env._(
+                        "The send window of %(campaign)s must start before it ends, between 00:00 and 24:00.",
+                        campaign=campaign.display_name,
+                    )
+                )
+            if not campaign._nps_send_weekdays():
+                raise ValidationError(
+                    self.env._(
+                        "Choose at least one weekday for the send window of %(campaign)s.",
+                        campaign=campaign.display_name,
+                    )
+                )
+
+    @api.constrains("reminder_days", "expiry_days")
+    def _check_reminder_before_expiry(self):
+        for campaign in self:
+            if campaign.reminder_days and campaign.expiry_days and campaign.reminder_days >= campaign.expiry_days:
+                raise ValidationError(
+                    self.env._(
+                        "The reminder of %(campaign)s must leave before the survey expires.",
+                        campaign=campaign.display_name,
+                    )
+                )
+
+    @api.depends("action_server_ids.base_automation_id")
+    def _compute_automation_ids(self):
+        for campaign in self:
+            campaign.automation_ids = campaign.action_server_ids.base_automation_id
+
+    def _compute_helpdesk_available(self):
+        self.helpdesk_available = "helpdesk.ticket" in self.env
+
+    def action_add_trigger_sale_order(self):
+        """Preset: a survey when a sales order is confirmed."""
+        self.ensure_one()
+        return self._nps_open_automation(
+            self._nps_create_automation("sale.order", self._nps_sale_order_trigger_values())
+        )
+
+    def action_add_trigger_ticket_closed(self):
+        """Preset: a survey when a helpdesk ticket is closed."""
+        self.ensure_one()
+        if "helpdesk.ticket" not in self.env:
+            raise UserError(self.env._("No helpdesk app is installed."))
+        return self._nps_open_automation(
+            self._nps_create_automation("helpdesk.ticket", self._nps_ticket_closed_trigger_values())
+        )
+
+    def action_open_relationship_wizard(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("nps_closed_loop.nps_relationship_wizard_action")
+        action["context"] = {"default_campaign_id": self.id}
+        return action
+
+    def _nps_open_automation(self, automation):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "base.automation",
+            "res_id": automation.id,
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    @api.model
+    def _nps_sale_order_trigger_values(self):
+        return {
+            "trigger": "on_state_set",
+            "trg_selection_field_id": self.env.ref("sale.selection__sale_order__state__sale").id,
+        }
+
+    @api.model
+    def _nps_ticket_closed_trigger_values(self):
+        """OCA helpdesk_mgmt flags closing stages with ``closed``; Odoo Enterprise folds them."""
+        stage_model = self.env["helpdesk.ticket"]._fields["stage_id"].comodel_name
+        flag = "closed" if "closed" in self.env[stage_model]._fields else "fold"
+        return {
+            "trigger": "on_create_or_write",
+            # reopened then closed again also passes: the one-survey-per-document rule stops a second survey
+            "filter_pre_domain": repr([(f"stage_id.{flag}", "=", False)]),
+            "filter_domain": repr([(f"stage_id.{flag}", "=", True)]),
+        }
+
+    def _nps_create_automation(self, model_name, trigger_values):
+        """An active automation rule on ``model_name`` whose action schedules this campaign's surveys."""
+        self.ensure_one()
+        model = self.env["ir.model"]._get(model_name)
+        return self.env["base.automation"].create(
+            {
+                "name": self.env._("NPS survey: %(campaign)s", campaign=self.name),
+                "model_id": model.id,
+                **trigger_values,
+                "action_server_ids": [
+                    Command.create(
+                        {
+                            "name": self.env._("Send NPS survey: %(campaign)s", campaign=self.name),
+                            "model_id": model.id,
+                            "state": "nps_survey",
+                            "usage": "base_automation",
+                            "nps_campaign_id": self.id,
+                        }
+                    )
+                ],
+            }
+        )
+
+    @api.model
+    def _nps_setup_helpdesk_campaign(self, force=False):
+        """Create the "After ticket closed" campaign and its rule when a helpdesk app is installed.
+
+        Runs at install and update, once only (a campaign the admin deleted is not resurrected),
+        and from the NPS settings (``force``) when the helpdesk app came later.
+        """
+        if "helpdesk.ticket" not in self.env:
+            return self.browse()
+        campaign = self.env.ref("nps_closed_loop.nps_campaign_ticket_closed", raise_if_not_found=False)
+        if campaign:
+            return campaign
+        params = self.env["ir.config_parameter"].sudo()
+        if not force and params.get_param("nps_closed_loop.helpdesk_campaign_created"):
+            return self.browse()
+        campaign = self.create({"name": self.env._("After ticket closed"), "sequence": 20})
+        self.env["ir.model.data"]._update_xmlids(
+            [{"xml_id": "nps_closed_loop.nps_campaign_ticket_closed", "record": campaign, "noupdate": True}]
+        )
+        campaign._nps_create_automation("helpdesk.ticket", self._nps_ticket_closed_trigger_values())
+        params.set_param("nps_closed_loop.helpdesk_campaign_created", "1")
+        return campaign
+
+    def _nps_send_weekdays(self):
+        self.ensure_one()
+        return {index for index, day in enumerate(self._NPS_WEEKDAYS) if self[f"send_{day}"]}
+
+    def _nps_preferred_channels(self, reminder=False):
+        """Channels to try in order: the first one the customer can be reached on is used."""
+        self.ensure_one()
+        if self.channel == "email_sms":
+            return ["sms", "email"] if reminder else ["email", "sms"]
+        return [self.channel]
+
+    def _nps_next_send_date(self, partner, date):
+        """First moment from ``date`` (naive UTC) inside the send window, in the customer's time zone."""
+        self.ensure_one()
+        if not self.send_window:
+            return date
+        tz_name = partner.tz or self.company_id.partner_id.tz or "UTC"
+        try:
+            tz = pytz.timezone(tz_name)
+        except pytz.UnknownTimeZoneError:
+            tz = pytz.utc
+        local = pytz.utc.localize(date).astimezone(tz)
+        weekdays = self._nps_send_weekdays()
+        for offset in range(8):
+            day = local.date() + timedelta(days=offset)
+            if day.weekday() not in weekdays:
+                continue
+            start = tz.localize(datetime.combine(day, time()) + timedelta(hours=self.send_hour_from))
+            end = tz.localize(datetime.combine(day, time()) + timedelta(hours=self.send_hour_to))
+            candidate = max(local, start)
+            if candidate < end:
+                return candidate.astimezone(pytz.utc).replace(tzinfo=None)
+        return date
+
+    def _nps_sampled(self, partner, record, now):
+        """Deterministic draw: the same document always gets the same answer, even when triggered again."""
+        self.ensure_one()
+        if self.sampling_rate >= 100:
+            return True
+        if self.sampling_rate <= 0:
+            return False
+        key = f"{self.id}:{record._name}:{record.id}" if record else f"{self.id}:{partner.id}:{now.date()}"
+        draw = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64
+        return draw * 100 < self.sampling_rate
+
+    def _nps_quiet_key(self, partner):
+        self.ensure_one()
+        return partner.commercial_partner_id.id if self.quiet_period_scope == "company" else partner.id
+
+    def _nps_recently_surveyed(self, partners, now):
+        """Keys (contacts or companies, per the scope) surveyed within the quiet period, or about to be."""
+        self.ensure_one()
+        if not self.quiet_period_days or not partners:
+            return set()
+        field = "commercial_partner_id" if self.quiet_period_scope == "company" else "partner_id"
+        keys = partners.commercial_partner_id.ids if field == "commercial_partner_id" else partners.ids
+        since = now - timedelta(days=self.quiet_period_days)
+        groups = (
+            self.env["nps.survey"]
+            .sudo()
+            ._read_group(
+                [
+                    (field, "in", keys),
+                    "|",
+                    ("state", "=", "scheduled"),
+                    "&",
+                    ("state", "in", ("sent", "answered", "expired")),
+                    ("sent_date", ">=", since),
+                ],
+                [field],
+            )
+        )
+        return {partner.id for (partner,) in groups}
+
+    def _nps_filter_entries(self, entries, now, sample=True):
+        """Split candidates into those to survey and a count of the others per reason; writes nothing.
+
+        ``entries``: dicts with ``partner``, ``user`` and ``record`` (the source document, or None).
+        ``sample``: False when the draw was made already (customers queued by the relationship wizard).
+        """
+        self.ensure_one()
+        excluded = Counter()
+        if not self.active:
+            excluded[self.env._("Campaign archived")] = len(entries)
+            return [], excluded
+        documents = {}
+        for entry in entries:
+            if entry["record"]:
+                documents.setdefault(entry["record"]._name, set()).add(entry["record"].id)
+        surveyed_documents = set()
+        for model_name, res_ids in documents.items():
+            groups = (
+                self.env["nps.survey"]
+                .sudo()
+                ._read_group([("res_model", "=", model_name), ("res_id", "in", list(res_ids))], ["res_id"])
+            )
+            surveyed_documents.update((model_name, res_id) for (res_id,) in groups)
+        partners = self.env["res.partner"].union(*(entry["partner"] for entry in entries if entry["partner"]))
+        recent = self._nps_recently_surveyed(partners, now)
+        kept = []
+        for entry in entries:
+            partner, record = entry["partner"], entry["record"]
+            document = (record._name, record.id) if record else None
+            if not partner:
+                reason = self.env._("No customer")
+            elif document in surveyed_documents:
+                reason = self.env._("Document already surveyed")
+            elif (
+                record and "company_id" in record._fields and record.company_id and record.company_id != self.company_id
+            ):
+                reason = self.env._("Document of another company")
+            elif self._nps_quiet_key(partner) in recent:
+                reason = self.env._("Surveyed recently (quiet period)")
+            elif sample and not self._nps_sampled(partner, record, now):
+                reason = self.env._("Not drawn (sampling)")
+            else:
+                reason = None
+            if reason:
+                excluded[reason] += 1
+                continue
+            if self.quiet_period_days:
+                recent.add(self._nps_quiet_key(partner))
+            if document:
+                surveyed_documents.add(document)
+            kept.append(entry)
+        return kept, excluded
+
+    def _nps_schedule(self, entries, now=None, sample=True):
+        """Schedule one survey per kept entry, all created at once; return (surveys, excluded per reason)."""
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        kept, excluded = self._nps_filter_entries(entries, now, sample=sample)
+        send_date = now + timedelta(hours=self.delay_hours)
+        channel = "sms" if self.channel == "sms" else "email"
+        vals_list = [
+            {
+                "partner_id": entry["partner"].id,
+                "campaign_id": self.id,
+                "company_id": self.company_id.id,
+                "res_model": entry["record"]._name if entry["record"] else False,
+                "res_id": entry["record"].id if entry["record"] else False,
+                "contact_user_id": entry["user"].id if entry["user"] else False,
+                "channel": channel,
+                "state": "scheduled",
+                "scheduled_date": self._nps_next_send_date(entry["partner"], send_date),
+            }
+            for entry in kept
+        ]
+        # Access was checked by the caller (server action runner, wizard for managers).
+        surveys = (
+            self.env["nps.survey"]
+            .sudo()
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
+            .create(vals_list)
+        )
+        if surveys:
+            cron = self.env.ref("nps_closed_loop.ir_cron_nps_send_surveys", raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger(min(surveys.mapped("scheduled_date")))
+        return surveys, excluded
+
+    def _nps_schedule_from_records(self, records, partner_field="partner_id", user_field="user_id"):
+        """Schedule the surveys of triggering documents (used by the "Send NPS survey" server action)."""
+        self.ensure_one()
+        entries = [
+            {
+                "partner": record[partner_field] if partner_field in record._fields else None,
+                "user": record[user_field] if user_field and user_field in record._fields else None,
+                "record": record,
+            }
+            for record in records
+        ]
+        return self._nps_schedule(entries)[0]
+
+    @api.depends("relationship_queue")
+    def _compute_relationship_pending_count(self):
+        for campaign in self:
+            campaign.relationship_pending_count = len(campaign.relationship_queue or [])
+
+    def _nps_enqueue_partners(self, partners):
+        """Queue customers for the cron, which creates and sends their surveys in batches."""
+        self.ensure_one()
+        self.relationship_queue = (self.relationship_queue or []) + partners.ids
+        self.env.ref("nps_closed_loop.ir_cron_nps_send_surveys").sudo()._trigger()
+
+    @api.model
+    def _nps_process_relationship_queues(self, batch_size, now=None):
+        """Create the surveys of up to ``batch_size`` queued customers; return (done, remaining).
+
+        The campaign row is locked so that two workers never take the same customers.
+        """
+        self.flush_model(["relationship_queue"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM %s WHERE relationship_queue IS NOT NULL AND relationship_queue::text != 'null' "
+                "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                SQL.identifier(self._table),
+            )
+        )
+        if not rows:
+            return 0, 0
+        campaign = self.browse(rows[0][0])
+        queue = campaign.relationship_queue or []
+        batch, rest = queue[:batch_size], queue[batch_size:]
+        partners = self.env["res.partner"].browse(batch).exists()
+        campaign._nps_schedule(
+            [{"partner": partner, "user": partner.user_id, "record": None} for partner in partners],
+            now=now,
+            sample=False,
+        )
+        campaign.relationship_queue = rest or None
+        return len(batch), len(rest)
 
     # ------------------------------------------------------------------
     # Closing the loop
     # ------------------------------------------------------------------
+    called_detractor_count = fields.Integer(string="Called detractors", compute="_compute_holdout_comparison")
+    holdout_detractor_count = fields.Integer(string="Control detractors", compute="_compute_holdout_comparison")
+    contact_refused_count = fields.Integer(string="Contact not allowed", compute="_compute_holdout_comparison")
+    called_repurchase_rate = fields.Float(
+        string="Called: repurchase (%)", compute="_compute_holdout_comparison", digits=(16, 1)
+    )
+    holdout_repurchase_rate = fields.Float(
+        string="Control: repurchase (%)", compute="_compute_holdout_comparison", digits=(16, 1)
+    )
+    called_followup_count = fields.Integer(string="Called: follow-ups answered", compute="_compute_holdout_comparison")
+    holdout_followup_count = fields.Integer(
+        string="Control: follow-ups answered", compute="_compute_holdout_comparison"
+    )
+    called_later_nps = fields.Float(string="Called: later NPS", compute="_compute_holdout_comparison", digits=(16, 1))
+    holdout_later_nps = fields.Float(string="Control: later NPS", compute="_compute_holdout_comparison", digits=(16, 1))
+    called_recovery_rate = fields.Float(
+        string="Called: recovered (%)", compute="_compute_holdout_comparison", digits=(16, 1)
+    )
+    holdout_recovery_rate = fields.Float(
+        string="Control: recovered (%)", compute="_compute_holdout_comparison", digits=(16, 1)
+    )
+
+    @api.constrains("holdout_percent", "callback_sla_hours", "resurvey_days", "repurchase_days")
+    def _check_loop_settings(self):
+        for campaign in self:
+            if not 0 <= campaign.holdout_percent <= 100:
+                raise ValidationError(self.env._("The control group is a percentage from 0 to 100."))
+            if campaign.callback_sla_hours <= 0:
+                raise ValidationError(self.env._("The callback deadline must be a positive number of hours."))
+            if campaign.resurvey_days < 0 or campaign.repurchase_days < 0:
+                raise ValidationError(self.env._("A number of days cannot be negative."))
+
+    @api.depends("survey_ids.loop_state", "survey_ids.holdout", "survey_ids.recovered", "repurchase_days")
+    def _compute_holdout_comparison(self):
+        """Called versus control detractors, side by side, in one query for all campaigns.
+
+        Both groups hold first answers of detractors who allowed contact (the control group is drawn
+        among them only). Repurchase: a sales order of the customer's company confirmed within the
+        repurchase window after the answer. Later NPS and recovery: from the answered follow-up surveys.
+        """
+        figures = {}
+        if self.ids:
+            self.env["nps.survey"].flush_model(
+                [
+                    "campaign_id",
+                    "state",
+                    "category",
+                    "followup_of_id",
+                    "contact_allowed",
+                    "holdout",
+                    "loop_state",
+                    "commercial_partner_id",
+                    "answer_date",
+                    "recovered",
+                    "nps_value",
+                    "company_id",
+                    "contact_refused",
+                ]
+            )
+            self.env["sale.order"].flush_model(["partner_id", "state", "date_order", "company_id"])
+            self.env["res.partner"].flush_model(["commercial_partner_id"])
+            self.flush_model(["repurchase_days"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT s.campaign_id,
+                           COALESCE(s.holdout, FALSE) AS in_holdout,
+                           COUNT(DISTINCT s.id) FILTER (WHERE s.holdout OR s.loop_state != 'none') AS detractors,
+                           COUNT(DISTINCT s.id) FILTER (WHERE (s.holdout OR s.loop_state != 'none') AND EXISTS (
+                               SELECT 1
+                                 FROM sale_order so
+                                 JOIN res_partner p ON p.id = so.partner_id
+                                WHERE p.commercial_partner_id = s.commercial_partner_id
+                                  AND so.company_id = s.company_id
+                                  AND so.state = 'sale'
+                                  AND so.date_order > s.answer_date
+                                  AND so.date_order <= s.answer_date + make_interval(days => c.repurchase_days)
+                           )) AS repurchased,
+                           COUNT(DISTINCT f.id) FILTER (WHERE s.holdout OR s.loop_state != 'none') AS followups,
+                           AVG(f.nps_value) FILTER (WHERE s.holdout OR s.loop_state != 'none') AS later_nps,
+                           COUNT(DISTINCT s.id) FILTER (WHERE (s.holdout OR s.loop_state != 'none') AND s.recovered)
+                               AS recovered,
+                           COUNT(DISTINCT s.id) FILTER (WHERE s.contact_refused) AS contact_refused
+                      FROM nps_survey s
+                      JOIN nps_campaign c ON c.id = s.campaign_id
+                 LEFT JOIN nps_survey f ON f.followup_of_id = s.id AND f.state = 'answered'
+                     WHERE s.campaign_id IN %(campaign_ids)s
+                       AND s.state = 'answered'
+                       AND s.category = 'detractor'
+                       AND s.followup_of_id IS NULL
+                  GROUP BY s.campaign_id, in_holdout
+                    """,
+                    campaign_ids=tuple(self.ids),
+                )
+            )
+            for (
+                campaign_id,
+                holdout,
+                detractors,
+                repurchased,
+                followups,
+                later_nps,
+                recovered,
+                refused,
+            ) in self.env.cr.fetchall():
+                figures[campaign_id, bool(holdout)] = {
+                    "count": detractors,
+                    "repurchase": 100.0 * repurchased / detractors if detractors else 0.0,
+                    "followups": followups,
+                    "later_nps": later_nps or 0.0,
+                    "recovery": 100.0 * recovered / followups if followups else 0.0,
+                    "refused": refused,
+                }
+        empty = {"count": 0, "repurchase": 0.0, "followups": 0, "later_nps": 0.0, "recovery": 0.0, "refused": 0}
+        for campaign in self:
+            called = figures.get((campaign.id, False), empty)
+            control = figures.get((campaign.id, True), empty)
+            campaign.called_detractor_count = called["count"]
+            campaign.holdout_detractor_count = control["count"]
+            campaign.contact_refused_count = called["refused"] + control["refused"]
+            campaign.called_repurchase_rate = called["repurchase"]
+            campaign.holdout_repurchase_rate = control["repurchase"]
+            campaign.called_followup_count = called["followups"]
+            campaign.holdout_followup_count = control["followups"]
+            campaign.called_later_nps = called["later_nps"]
+            campaign.holdout_later_nps = control["later_nps"]
+            campaign.called_recovery_rate = called["recovery"]
+            campaign.holdout_recovery_rate = control["recovery"]
+
+    def _nps_callback_deadline(self, user, start):
+        """Deadline of a callback assigned to ``user`` for an answer given at ``start`` (naive UTC).
+
+        With "working hours only", the SLA is planned on the assignee's working schedule (their own,
+        else their company's), their time off included; round-the-clock hours otherwise or when
+        they have no schedule.
+        """
+        hours = self.callback_sla_hours or DEFAULT_CALLBACK_SLA_HOURS
+        if self.callback_sla_working_hours and user:
+            calendar = user.resource_calendar_id or user.company_id.resource_calendar_id
+            if calendar:
+                resource = user.resource_ids.filtered(lambda res: res.calendar_id == calendar)[:1]
+                deadline = calendar.plan_hours(hours, start, compute_leaves=True, resource=resource or None)
+                if deadline:
+                    return deadline
+        return start + timedelta(hours=hours)
+
+    def action_view_loop_surveys(self):
+        """Detractors of the campaign with their loop: called ones and the control group."""
+        self.ensure_one()
+        action = self.action_view_surveys()
+        action["domain"] = [("campaign_id", "=", self.id), ("category", "=", "detractor")]
+        action["context"] = {**action["context"], "search_default_groupby_holdout": 1}
+        return action

@@ -1,13 +1,24 @@
+import logging
+import random
+import re
 import uuid
+from datetime import datetime, timedelta
 
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+import phonenumbers
+from lxml import html
+from markupsafe import Markup
+
+from odoo import SUPERUSER_ID, Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, email_normalize, format_datetime, html2plaintext
 
 from .nps_score_field import NullableInteger
 
 DETRACTOR_MAX = 6
 PASSIVE_MAX = 8
 CATEGORY_NPS_VALUE = {"detractor": -100, "passive": 0, "promoter": 100}
+
+_logger = logging.getLogger(__name__)
 
 
 def score_category(score):
@@ -99,6 +110,13 @@ class NpsSurvey(models.Model):
         copy=False,
         help="The customer agreed to be contacted about this answer.",
     )
+    answer_editable_until = fields.Datetime(
+        string="Answer can be changed until",
+        copy=False,
+        readonly=True,
+        help="Set at the first answer from the campaign's setting: "
+        "until then the customer may change the answer from the survey link.",
+    )
     access_token = fields.Char(
         "Security Token",
         default=lambda self: self._default_access_token(),
@@ -142,6 +160,101 @@ class NpsSurvey(models.Model):
     # ------------------------------------------------------------------
     # Closing the loop (callbacks, holdout, recovery)
     # ------------------------------------------------------------------
+    loop_state = fields.Selection(
+        [("none", "No callback"), ("open", "To call back"), ("contacted", "Contacted"), ("closed", "Closed")],
+        string="Loop status",
+        default="none",
+        required=True,
+        index=True,
+        tracking=True,
+        copy=False,
+    )
+    callback_user_id = fields.Many2one(
+        "res.users",
+        string="Callback by",
+        index=True,
+        tracking=True,
+        copy=False,
+        domain=[("share", "=", False)],
+        help="Who calls the customer back: never the employee they dealt with, nor their salesperson.",
+    )
+    callback_assign_date = fields.Datetime(string="Callback assigned on", copy=False, readonly=True)
+    callback_deadline = fields.Datetime(copy=False, readonly=True, index=True)
+    first_contact_date = fields.Datetime(
+        string="First contact",
+        copy=False,
+        readonly=True,
+        help="When the callback was made (the callback activity marked done), the customer reached or not.",
+    )
+    loop_close_date = fields.Datetime(string="Closing date", copy=False, readonly=True)
+    outcome = fields.Selection(
+        [
+            ("resolved", "Resolved"),
+            ("partly_resolved", "Partly resolved"),
+            ("not_resolved", "Not resolved"),
+            ("unreachable", "Unreachable"),
+        ],
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    reason_ids = fields.Many2many("nps.reason", string="Reasons", copy=False, groups="base.group_user")
+    loop_notes = fields.Html(
+        string="Internal notes",
+        copy=False,
+        groups="nps_closed_loop.group_nps_user",
+        help="What was said on the callback. Not shown to the salesperson nor to the customer.",
+    )
+    time_to_first_contact = fields.Float(
+        string="Hours to first contact",
+        compute="_compute_loop_sla",
+        store=True,
+        aggregator="avg",
+        digits=(16, 1),
+    )
+    sla_met = fields.Boolean(string="SLA met", compute="_compute_loop_sla", store=True, index=True)
+    loop_overdue = fields.Boolean(
+        string="Overdue",
+        copy=False,
+        readonly=True,
+        index=True,
+        help="Not called back by the deadline: escalated to the NPS managers.",
+    )
+    contact_refused = fields.Boolean(
+        string="Contact not allowed",
+        compute="_compute_contact_refused",
+        store=True,
+        index=True,
+        help="A detractor who did not allow us to contact them: no callback.",
+    )
+    holdout = fields.Boolean(
+        string="Control group",
+        copy=False,
+        readonly=True,
+        index=True,
+        help="Drawn at random into the campaign's control group: no callback, "
+        "so that the effect of calling back can be measured.",
+    )
+    followup_of_id = fields.Many2one(
+        "nps.survey",
+        string="Follow-up of",
+        index="btree_not_null",
+        ondelete="set null",
+        copy=False,
+        readonly=True,
+        help="The earlier answer this re-survey follows up. It may be sent during the quiet period "
+        "(see _nps_quiet_period_exempt); an answer has at most one follow-up, so that happens once.",
+    )
+    followup_survey_ids = fields.One2many("nps.survey", "followup_of_id", string="Follow-up surveys")
+    recovered = fields.Boolean(
+        compute="_compute_recovered",
+        store=True,
+        index=True,
+        help="A detractor whose follow-up answer is passive or promoter.",
+    )
+    loop_warning = fields.Char(copy=False, readonly=True)
+    detractor_alert_date = fields.Datetime(copy=False, readonly=True)
+    promoter_thanks_sent = fields.Boolean(copy=False, readonly=True)
 
     _sql_constraints = [
         (
@@ -150,6 +263,11 @@ class NpsSurvey(models.Model):
             "The score must be a whole number from 0 to 10.",
         ),
         ("access_token_unique", "UNIQUE(access_token)", "Survey tokens must be unique."),
+        (
+            "partner_required",
+            "CHECK(partner_id IS NOT NULL OR is_anonymized)",
+            "A survey needs a customer.",
+        ),
     ]
 
     @api.constrains("partner_id", "is_anonymized")
@@ -205,11 +323,15 @@ class NpsSurvey(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_score_value(vals)
+            if not vals.get("partner_id") and not vals.get("is_anonymized"):
+                raise ValidationError(self.env._("A survey needs a customer."))
         return super().create(vals_list)
 
     def write(self, vals):
         self._check_score_value(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        self._nps_sync_callback_activities(vals)
+        return result
 
     @api.model
     def _check_score_value(self, vals):
@@ -266,9 +388,1001 @@ class NpsSurvey(models.Model):
         return True
 
     def _nps_after_answer(self, is_change=False):
-        """Hook: what follows an answer. ``is_change`` is True when an earlier answer was changed."""
+        """Hook: what follows an answer. ``is_change`` is True when an earlier answer was changed.
+
+        Idempotent: a changed answer never creates a second callback, alert or thank-you.
+        A changed answer that leaves callback territory (e.g. 4 changed to 9) cancels a callback
+        nobody has made yet, with a note in the chatter; once the customer was contacted, the
+        loop's history is kept as it is.
+        """
         self.ensure_one()
+        # Runs after the controller's token check, for a customer who has no rights on
+        # callbacks, users or campaigns: what follows is the system's work, written for the
+        # team in their language rather than the customer's.
+        team_lang = self.sudo().campaign_id.user_id.lang or self.env.lang
+        survey = self.with_user(SUPERUSER_ID).with_context(lang=team_lang)
+        wants_callback = survey._nps_callback_wanted() and survey.contact_allowed
+        if is_change and survey.loop_state == "open" and not wants_callback:
+            survey._nps_cancel_callback()
+        if survey.loop_state == "none":
+            survey.holdout = survey._nps_draw_holdout()
+            if wants_callback and not survey.holdout:
+                survey._nps_create_callback()
+        elif survey.loop_state == "open" and is_change:
+            survey._nps_callback_activities().write({"note": survey._nps_callback_note()})
+        if survey.category == "detractor" and not survey.detractor_alert_date:
+            survey._nps_alert_detractor()
+        if survey.category == "promoter" and not survey.promoter_thanks_sent:
+            survey._nps_thank_promoter()
+        if survey.category == "passive":
+            survey._nps_schedule_passive_followup()
+
+    # ------------------------------------------------------------------
+    # Closing the loop
+    # ------------------------------------------------------------------
+    @api.depends("answer_date", "first_contact_date", "callback_deadline")
+    def _compute_loop_sla(self):
+        for survey in self:
+            if survey.first_contact_date and survey.answer_date:
+                delta = survey.first_contact_date - survey.answer_date
+                survey.time_to_first_contact = max(delta.total_seconds(), 0.0) / 3600.0
+            else:
+                survey.time_to_first_contact = False
+            survey.sla_met = bool(
+                survey.first_contact_date
+                and survey.callback_deadline
+                and survey.first_contact_date <= survey.callback_deadline
+            )
+
+    @api.depends("state", "category", "contact_allowed")
+    def _compute_contact_refused(self):
+        for survey in self:
+            survey.contact_refused = (
+                survey.state == "answered" and survey.category == "detractor" and not survey.contact_allowed
+            )
+
+    @api.depends("category", "followup_survey_ids.category")
+    def _compute_recovered(self):
+        for survey in self:
+            survey.recovered = survey.category == "detractor" and any(
+                followup.category in ("passive", "promoter") for followup in survey.followup_survey_ids
+            )
+
+    @api.constrains("callback_user_id", "contact_user_id", "partner_id")
+    def _check_callback_user_id(self):
+        # A closed loop is history: who called then is not re-judged.
+        for survey in self.sudo().filtered(lambda survey: survey.loop_state in ("open", "contacted")):
+            survey._nps_check_callback_user(survey.callback_user_id)
+
+    @api.constrains("followup_of_id")
+    def _check_followup_of_id(self):
+        for survey in self.sudo().filtered("followup_of_id"):
+            if survey.followup_of_id.followup_of_id:
+                raise ValidationError(self.env._("A follow-up survey cannot itself be followed up."))
+            if len(survey.followup_of_id.followup_survey_ids) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s already has a follow-up survey for this answer: "
+                        "a re-survey goes through the quiet period only once.",
+                        customer=survey.followup_of_id.partner_id.display_name,
+                    )
+                )
+
+    def _nps_sync_callback_activities(self, vals):
+        """Reassigned by hand on the survey: the callback activity follows."""
+        if "callback_user_id" not in vals or self.env.context.get("nps_loop_sync"):
+            return
+        for survey in self.sudo().filtered("callback_user_id"):
+            survey._nps_callback_activities().with_context(nps_loop_sync=True).write(
+                {"user_id": survey.callback_user_id.id}
+            )
+
+    def _nps_callback_wanted(self):
+        """A detractor, or any answer allowing contact when the campaign calls those back too."""
+        self.ensure_one()
+        if self.state != "answered" or not self.category:
+            return False
+        return self.category == "detractor" or bool(
+            self.contact_allowed and self.campaign_id.callback_on_contact_allowed
+        )
+
+    def _nps_draw_holdout(self):
+        """Whether this detractor falls into the campaign's control group.
+
+        Drawn only among detractors who could be called (contact allowed, not a follow-up),
+        so that the control and called groups are comparable. The draw is reproducible:
+        seeded by the campaign's seed and the survey id, it gives the same result when the
+        answer is changed.
+        """
+        self.ensure_one()
+        campaign = self.campaign_id
+        if (
+            self.category != "detractor"
+            or not self.contact_allowed
+            or self.followup_of_id
+            or not campaign
+            or campaign.holdout_percent <= 0
+        ):
+            return False
+        draw = random.Random(f"{campaign.holdout_seed}:{self.id}").random()
+        return draw * 100.0 < campaign.holdout_percent
+
+    def _nps_callback_excluded_users(self):
+        """Who must never call this customer back: the employee they dealt with and their salesperson."""
+        self.ensure_one()
+        survey = self.sudo()
+        return survey.contact_user_id | survey.partner_id.user_id | survey.commercial_partner_id.user_id
+
+    def _nps_check_callback_user(self, user):
+        """Refuse the original contact or the customer's salesperson as the callback assignee."""
+        self.ensure_one()
+        if not user:
+            return
+        survey = self.sudo()
+        if user == survey.contact_user_id:
+            raise ValidationError(
+                self.env._(
+                    "%(user)s dealt with %(customer)s and cannot call them back: an unhappy customer does not "
+                    "speak freely to the person they are unhappy with. Choose someone else.",
+                    user=user.display_name,
+                    customer=survey.partner_id.display_name,
+                )
+            )
+        if user in survey._nps_callback_excluded_users():
+            raise ValidationError(
+                self.env._(
+                    "%(user)s is the salesperson of %(customer)s and cannot call them back. Choose someone else.",
+                    user=user.display_name,
+                    customer=survey.partner_id.display_name,
+                )
+            )
+
+    def _nps_callback_activities(self):
+        callback_type = self.env.ref("nps_closed_loop.mail_activity_type_nps_callback", raise_if_not_found=False)
+        return self.sudo().activity_ids.filtered(lambda activity: activity.activity_type_id == callback_type)
+
+    def _nps_eligible_callback_users(self, users):
+        self.ensure_one()
+        excluded = self._nps_callback_excluded_users()
+        return users.filtered(
+            lambda user: user.active and not user.share and user not in excluded and self.company_id in user.company_ids
+        )
+
+    def _nps_least_loaded_user(self, users):
+        """Fewest open callbacks first; ties go to the one least recently assigned (round robin)."""
+        Survey = self.env["nps.survey"].sudo()
+        domain = [("callback_user_id", "in", users.ids)]
+        load = dict(
+            Survey._read_group(
+                domain + [("loop_state", "in", ("open", "contacted"))], ["callback_user_id"], ["__count"]
+            )
+        )
+        last_assigned = dict(
+            Survey._read_group(
+                domain + [("callback_assign_date", "!=", False)], ["callback_user_id"], ["callback_assign_date:max"]
+            )
+        )
+        return min(users, key=lambda user: (load.get(user, 0), last_assigned.get(user) or datetime.min, user.id))
+
+    def _nps_pick_callback_user(self):
+        """Return ``(user, warning)``: who calls back, and why it is not the usual choice if so."""
+        self.ensure_one()
+        campaign = self.campaign_id
+        team = self._nps_eligible_callback_users(campaign.callback_user_ids)
+        if team:
+            return self._nps_least_loaded_user(team), False
+        managers = self._nps_eligible_callback_users(self.env.ref("nps_closed_loop.group_nps_manager").sudo().users)
+        if managers:
+            return self._nps_least_loaded_user(managers), False
+        responsible = campaign.user_id
+        if responsible and responsible.active and responsible not in self._nps_callback_excluded_users():
+            return responsible, self.env._(
+                "Nobody in the callback team nor among the NPS managers can call this customer back: "
+                "assigned to the campaign's responsible."
+            )
+        return self.env["res.users"], self.env._(
+            "Nobody can call this customer back without being the person they dealt with: "
+            "add someone to the campaign's callback team."
+        )
+
+    def _nps_create_callback(self):
+        """Assign the callback and schedule its activity, due within the campaign's SLA."""
+        self.ensure_one()
+        campaign = self.campaign_id
+        if campaign:
+            # Serialise assignments of one campaign so that concurrent answers balance the load.
+            self.env.cr.execute(SQL("SELECT id FROM nps_campaign WHERE id = %s FOR NO KEY UPDATE", campaign.id))
+        user, warning = self._nps_pick_callback_user()
+        start = self.answer_date or fields.Datetime.now()
+        deadline = campaign._nps_callback_deadline(user, start)
+        self.with_context(nps_loop_sync=True).write(
+            {
+                "loop_state": "open",
+                "callback_user_id": user.id,
+                "callback_assign_date": fields.Datetime.now(),
+                "callback_deadline": deadline,
+                "loop_overdue": False,
+                "loop_warning": warning,
+            }
+        )
+        if not user:
+            self.message_post(body=warning, subtype_xmlid="mail.mt_note")
+            return
+        local_deadline = fields.Datetime.context_timestamp(self.with_context(tz=user.tz or "UTC"), deadline)
+        survey = self.with_context(lang=user.lang or self.env.lang)  # the note speaks the caller's language
+        survey.activity_schedule(
+            "nps_closed_loop.mail_activity_type_nps_callback",
+            date_deadline=local_deadline.date(),
+            summary=survey.env._(
+                "Call back %(customer)s (%(score)s/10)", customer=survey.partner_id.display_name, score=survey.score
+            ),
+            note=survey._nps_callback_note(),
+            user_id=user.id,
+        )
+
+    def _nps_callback_note(self):
+        """What the caller needs before dialling: the answer, the source, the phone, the history."""
+        self.ensure_one()
+        partner = self.partner_id
+        previous = self.search_fetch(
+            [("partner_id", "=", partner.id), ("id", "!=", self.id), ("category", "!=", False)],
+            ["score", "answer_date"],
+            order="answer_date desc nulls last, id desc",
+            limit=5,
+        )
+        lines = [
+            (self.env._("Score"), f"{self.score}/10"),
+            (self.env._("Comment"), self.comment or "-"),
+            (self.env._("Follow-up answer"), self.followup or "-"),
+            (self.env._("Source document"), self.res_name or "-"),
+            (self.env._("Phone"), " / ".join(number for number in (partner.phone, partner.mobile) if number) or "-"),
+            (
+                self.env._("Previous scores"),
+                ", ".join(
+                    f"{survey.score} ({survey.answer_date.date() if survey.answer_date else '-'})"
+                    for survey in previous
+                )
+                or "-",
+            ),
+        ]
+        items = Markup("").join(Markup("<li><b>%s</b>: %s</li>") % (label, value) for label, value in lines)
+        return Markup("<ul>%s</ul>") % items
+
+    def _nps_cancel_callback(self):
+        """The changed answer no longer calls for a callback nobody has made yet (no longer a
+        detractor, or contact no longer allowed): withdraw it."""
+        self.ensure_one()
+        self._nps_callback_activities().unlink()
+        self.with_context(nps_loop_sync=True).write(
+            {
+                "loop_state": "none",
+                "callback_user_id": False,
+                "callback_deadline": False,
+                "loop_overdue": False,
+                "loop_warning": False,
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "The customer changed their answer to %(score)s/10: the callback is withdrawn.", score=self.score
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _nps_salesperson_partners(self):
+        self.ensure_one()
+        return (self.partner_id.user_id | self.commercial_partner_id.user_id).partner_id
+
+    def _nps_alert_detractor(self):
+        """Tell the campaign's followers at once; the salesperson too if the campaign says so."""
+        self.ensure_one()
+        self.detractor_alert_date = fields.Datetime.now()
+        campaign = self.campaign_id
+        recipients = campaign.message_partner_ids
+        if campaign.notify_salesperson:
+            recipients |= self._nps_salesperson_partners()
+        recipients -= self.partner_id | self.commercial_partner_id
+        if not recipients:
+            return
+        if self.holdout:
+            status = self.env._(
+                "Control group: please do not call this customer, the campaign measures the effect of callbacks."
+            )
+        elif self.contact_refused:
+            status = self.env._("The customer did not allow us to contact them: no callback.")
+        elif self.callback_user_id:
+            status = self.env._(
+                "%(user)s calls them back by %(deadline)s.",
+                user=self.callback_user_id.display_name,
+                deadline=format_datetime(self.env, self.callback_deadline, tz=self.campaign_id.user_id.tz),
+            )
+        else:
+            status = self.loop_warning or ""
+        body = Markup("<p>%s</p><p>%s</p><p>%s</p>") % (
+            self.env._(
+                "%(customer)s answered %(score)s/10 to %(campaign)s.",
+                customer=self.partner_id.display_name,
+                score=self.score,
+                campaign=campaign.display_name or "-",
+            ),
+            self.comment or "",
+            status,
+        )
+        self.message_notify(
+            partner_ids=recipients.ids,
+            subject=self.env._("NPS detractor: %(customer)s", customer=self.partner_id.display_name),
+            body=body,
+        )
+
+    def _nps_thank_promoter(self):
+        """Thank a promoter with the campaign's review or referral link, once."""
+        self.ensure_one()
+        campaign = self.campaign_id
+        if not (campaign.promoter_thanks and campaign.review_url and self.partner_id.email and not self.is_anonymized):
+            return
+        self.promoter_thanks_sent = True
+        self.message_post_with_source(
+            "nps_closed_loop.mail_template_nps_promoter_thanks",
+            subtype_xmlid="mail.mt_comment",
+            message_type="comment",
+        )
+
+    def _nps_schedule_passive_followup(self):
+        """Suggest the salesperson a word with a passive customer, once."""
+        self.ensure_one()
+        salesperson = self.partner_id.user_id or self.commercial_partner_id.user_id
+        if not (self.campaign_id.passive_followup_activity and salesperson):
+            return
+        activity_type = self.env.ref("nps_closed_loop.mail_activity_type_nps_passive_followup")
+        if self.activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type):
+            return
+        self.activity_schedule(
+            "nps_closed_loop.mail_activity_type_nps_passive_followup",
+            summary=self.env._(
+                "%(customer)s is passive (%(score)s/10): what would make them a promoter?",
+                customer=self.partner_id.display_name,
+                score=self.score,
+            ),
+            note=self._nps_callback_note(),
+            user_id=salesperson.id,
+        )
+
+    def _nps_callback_done(self):
+        """The callback activity was marked done: the customer was contacted (or tried)."""
+        now = fields.Datetime.now()
+        for survey in self.sudo():
+            values = {}
+            if not survey.first_contact_date:
+                values["first_contact_date"] = now
+            if survey.loop_state == "open":
+                values["loop_state"] = "contacted"
+            if values:
+                survey.write(values)
+
+    def _nps_close_loop(self, outcome, reasons=None, notes=False):
+        """Record the conversation's outcome and close the loop."""
+        self.ensure_one()
+        self._nps_callback_activities().action_feedback(feedback=html2plaintext(notes) if notes else False)
+        now = fields.Datetime.now()
+        self.write(
+            {
+                "loop_state": "closed",
+                "outcome": outcome,
+                "reason_ids": [Command.set((reasons or self.env["nps.reason"]).ids)],
+                "loop_notes": notes or self.loop_notes,
+                "loop_close_date": now,
+                "first_contact_date": self.first_contact_date or now,
+            }
+        )
+
+    def _nps_schedule_followup(self, days):
+        """Re-survey the customer in ``days`` days; this survey may break the quiet period, once."""
+        self.ensure_one()
+        if self.followup_survey_ids or self.followup_of_id or not self.partner_id:
+            return self.env["nps.survey"]
+        survey = self.sudo()
+        return survey.create(
+            {
+                "partner_id": survey.partner_id.id,
+                "campaign_id": survey.campaign_id.id,
+                "company_id": survey.company_id.id,
+                "channel": survey.channel,
+                "res_model": survey.res_model,
+                "res_id": survey.res_id,
+                "contact_user_id": survey.contact_user_id.id,
+                "scheduled_date": fields.Datetime.now() + timedelta(days=days),
+                "followup_of_id": survey.id,
+            }
+        )
+
+    @api.model
+    def _cron_nps_escalate_callbacks(self, batch_size=200):
+        """Flag callbacks past their deadline as overdue and escalate them to the NPS managers."""
+        domain = [
+            ("loop_state", "=", "open"),
+            ("loop_overdue", "=", False),
+            ("callback_deadline", "<", fields.Datetime.now()),
+        ]
+        surveys = self.sudo().search(domain, limit=batch_size, order="callback_deadline, id")
+        done = 0
+        for survey in surveys:
+            try:
+                with self.env.cr.savepoint():
+                    survey._nps_escalate()
+                done += 1
+            except Exception:
+                _logger.exception("NPS: escalating overdue callback of survey %s failed", survey.id)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=self.sudo().search_count(domain))
+
+    def _nps_escalate(self):
+        self.ensure_one()
+        self.loop_overdue = True
+        managers = self._nps_eligible_callback_users(self.env.ref("nps_closed_loop.group_nps_manager").sudo().users)
+        body = self.env._(
+            "The callback of %(customer)s (%(score)s/10), assigned to %(user)s, was due by %(deadline)s "
+            "and is not done yet.",
+            customer=self.partner_id.display_name,
+            score=self.score,
+            user=self.callback_user_id.display_name or "-",
+            deadline=format_datetime(self.env, self.callback_deadline, tz=self.campaign_id.user_id.tz),
+        )
+        if managers:
+            self.message_notify(
+                partner_ids=managers.partner_id.ids,
+                subject=self.env._("Overdue NPS callback: %(customer)s", customer=self.partner_id.display_name),
+                body=body,
+            )
+        else:
+            self.message_post(body=body, subtype_xmlid="mail.mt_note")
+
+    # ------------------------------------------------------------------
+    # Actions (closing the loop)
+    # ------------------------------------------------------------------
+    def action_nps_close_loop(self):
+        self.ensure_one()
+        self.check_access("write")
+        return {
+            "name": self.env._("Close the loop"),
+            "type": "ir.actions.act_window",
+            "res_model": "nps.close.loop.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_survey_id": self.id},
+        }
+
+    def action_nps_mark_contacted(self):
+        self.ensure_one()
+        self.check_access("write")
+        self._nps_callback_done()
+        return True
+
+    def action_nps_take_callback(self):
+        """Take the callback over oneself (the assignment checks still apply)."""
+        self.ensure_one()
+        self.check_access("write")
+        self.callback_user_id = self.env.user
+        return True
 
     # ------------------------------------------------------------------
     # Sending
     # ------------------------------------------------------------------
+    reminder_date = fields.Datetime(
+        string="Reminder due",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="When the reminder leaves if the customer has not answered by then.",
+    )
+    reminder_sent_date = fields.Datetime(string="Reminder sent", copy=False, readonly=True)
+    expiry_date = fields.Datetime(
+        string="Expires on",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="Unanswered by then, the survey expires.",
+    )
+
+    _NPS_SEND_BATCH_SIZE = 500
+    _NPS_REASON_MAX_LENGTH = 300
+    # email_normalize() is lenient ("a@@b" gives "@b"): a deliverable address has one @ and a dotted domain
+    _NPS_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+    def action_send_now(self):
+        """Send scheduled surveys without waiting for their date, or retry failed ones (e.g. once the
+        customer's address is fixed); every sending rule still applies."""
+        self.check_access("write")
+        surveys = self.sudo().filtered(lambda survey: survey.state in ("scheduled", "failed"))
+        if not surveys:
+            raise UserError(self.env._("Only scheduled or failed surveys can be sent."))
+        surveys.filtered(lambda survey: survey.state == "failed").write({"state": "scheduled", "state_reason": False})
+        surveys._nps_send()
+        return True
+
+    @api.model
+    def _cron_send_surveys(self, batch_size=None):
+        """Create queued relationship surveys, then expire, remind and send what is due: one batch of each.
+
+        No commit here: the cron runner calls again while the progress reports work remaining, and
+        commits in between. Rows are taken with ``SKIP LOCKED``, so workers running it at once share
+        the work and never send a survey twice.
+        """
+        surveys = self.sudo()
+        batch_size = batch_size or int(
+            surveys.env["ir.config_parameter"].get_param("nps_closed_loop.send_batch_size", self._NPS_SEND_BATCH_SIZE)
+        )
+        now = fields.Datetime.now()
+        queued, queue_rest = surveys.env["nps.campaign"]._nps_process_relationship_queues(batch_size, now)
+        expired = surveys._nps_lock_due(SQL("state = 'sent' AND expiry_date <= %s", now), batch_size)
+        expired.with_context(tracking_disable=True).write({"state": "expired", "reminder_date": False})
+        reminded = surveys._nps_lock_due(SQL("state = 'sent' AND reminder_date <= %s", now), batch_size)
+        reminded._nps_send_reminders(now)
+        due = surveys._nps_lock_due(SQL("state = 'scheduled' AND scheduled_date <= %s", now), batch_size)
+        due._nps_send(now)
+        done = queued + len(expired) + len(reminded) + len(due)
+        # nothing done: what is left is locked by another worker, which reports it
+        remaining = queue_rest + surveys.search_count(self._nps_due_domain(now)) if done else 0
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return done
+
+    @api.model
+    def _nps_due_domain(self, now):
+        return [
+            "|",
+            "&",
+            ("state", "=", "scheduled"),
+            ("scheduled_date", "<=", now),
+            "&",
+            ("state", "=", "sent"),
+            "|",
+            ("reminder_date", "<=", now),
+            ("expiry_date", "<=", now),
+        ]
+
+    @api.model
+    def _nps_lock_due(self, condition, limit):
+        """Surveys matching ``condition``, locked until the end of the transaction; rows locked by
+        another worker are skipped, not waited for."""
+        self.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM %s WHERE %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                SQL.identifier(self._table),
+                condition,
+                limit,
+            )
+        )
+        return self.browse([row[0] for row in rows])
+
+    def _nps_send(self, now=None):
+        """Send these scheduled surveys: rules first, then all messages rendered and queued in batch.
+
+        Return the surveys sent; each of the others ends cancelled or failed with its reason.
+        """
+        now = now or fields.Datetime.now()
+        surveys = self.filtered(lambda survey: survey.state == "scheduled")
+        verdicts = surveys._nps_check_rules(now)
+        rejected = {survey: verdict for survey, verdict in verdicts.items() if verdict.get("state")}
+        accepted = surveys.filtered(lambda survey: survey not in rejected)
+        failures = accepted._nps_deliver(verdicts)
+        rejected.update(failures)
+        surveys._nps_reject(rejected)
+        sent = accepted.filtered(lambda survey: survey not in failures)
+        groups = sent.grouped(lambda survey: (survey.campaign_id, verdicts[survey]["channel"]))
+        for (campaign, channel), group in groups.items():
+            group.with_context(tracking_disable=True).write(
+                {
+                    "state": "sent",
+                    "state_reason": False,
+                    "sent_date": now,
+                    "channel": channel,
+                    "reminder_date": now + timedelta(days=campaign.reminder_days) if campaign.reminder_days else False,
+                    "expiry_date": now + timedelta(days=campaign.expiry_days) if campaign.expiry_days else False,
+                }
+            )
+        sent._nps_log_on_documents()
+        return sent
+
+    def _nps_send_reminders(self, now=None):
+        """Send the one reminder of these unanswered surveys (by SMS for "email, then SMS" campaigns)."""
+        now = now or fields.Datetime.now()
+        surveys = self.filtered(lambda survey: survey.state == "sent" and survey.reminder_date)
+        verdicts = surveys._nps_check_rules(now, reminder=True)
+        reachable = surveys.filtered(lambda survey: not verdicts[survey].get("state"))
+        failures = reachable._nps_deliver(verdicts, reminder=True)
+        reminded = reachable.filtered(lambda survey: survey not in failures)
+        reminded.with_context(tracking_disable=True).write({"reminder_date": False, "reminder_sent_date": now})
+        # one attempt only: a customer who cannot be reached now is not retried at every run
+        (surveys - reminded).with_context(tracking_disable=True).write({"reminder_date": False})
+        return reminded
+
+    def _nps_reject(self, rejected):
+        """Write the cancelled and failed surveys, one write per state and reason."""
+        groups = {}
+        for survey, verdict in rejected.items():
+            groups.setdefault((verdict["state"], verdict["reason"]), []).append(survey.id)
+        for (state, reason), survey_ids in groups.items():
+            self.browse(survey_ids).with_context(tracking_disable=True).write(
+                {"state": state, "state_reason": reason[: self._NPS_REASON_MAX_LENGTH]}
+            )
+
+    # Rules checked at send time ---------------------------------------
+
+    @api.model
+    def _nps_verdict(self, state, label, reason):
+        """A survey that will not leave: ``label`` groups reasons in previews, ``reason`` is shown on it."""
+        return {"state": state, "label": label, "reason": reason}
+
+    def _nps_check_rules(self, now, reminder=False):
+        """The rules checked at send time, in batch: ``{survey: verdict}``.
+
+        A verdict is either a rejection (see :meth:`_nps_verdict`) or where to send:
+        ``{"channel": "email" | "sms", "email": ..., "number": ...}``.
+        """
+        verdicts = {}
+        quiet = {} if reminder else self._nps_quiet_period_conflicts(now)
+        groups = self.grouped(
+            lambda survey: tuple(
+                survey.campaign_id._nps_preferred_channels(reminder) if survey.campaign_id else [survey.channel]
+            )
+        )
+        for channels, surveys in groups.items():
+            partner_verdicts = self._nps_partner_verdicts(surveys.partner_id, list(channels))
+            for survey in surveys:
+                partner_verdict = partner_verdicts.get(survey.partner_id.id)
+                if not survey.partner_id:
+                    verdict = self._nps_verdict(
+                        "failed", self.env._("No customer"), self.env._("The survey has no customer.")
+                    )
+                elif survey.campaign_id and not survey.campaign_id.active:
+                    verdict = self._nps_verdict(
+                        "cancelled", self.env._("Campaign archived"), self.env._("The campaign is archived.")
+                    )
+                elif partner_verdict.get("state"):
+                    verdict = partner_verdict
+                else:
+                    verdict = quiet.get(survey) or partner_verdict
+                verdicts[survey] = verdict
+        return verdicts
+
+    def _nps_quiet_period_exempt(self):
+        """Follow-up re-surveys of an earlier answer may be sent during the quiet period."""
+        self.ensure_one()
+        return "followup_of_id" in self._fields and bool(self.followup_of_id)
+
+    def _nps_quiet_period_conflicts(self, now):
+        """Surveys to cancel because their customer was surveyed within their campaign's quiet period,
+        or gets another survey in this very batch."""
+        candidates = self.filtered(
+            lambda survey: survey.partner_id
+            and survey.campaign_id.quiet_period_days
+            and not survey._nps_quiet_period_exempt()
+        )
+        if not candidates:
+            return {}
+        since = now - timedelta(days=max(candidates.mapped("campaign_id.quiet_period_days")))
+        last_sent = {}
+        for field in ("partner_id", "commercial_partner_id"):
+            groups = self.sudo()._read_group(
+                [
+                    (field, "in", candidates[field].ids),
+                    ("state", "in", ("sent", "answered", "expired")),
+                    ("sent_date", ">=", since),
+                ],
+                [field],
+                ["sent_date:max"],
+            )
+            last_sent[field] = {partner.id: sent_date for partner, sent_date in groups}
+        label = self.env._("Surveyed recently (quiet period)")
+        conflicts = {}
+        taken = set()
+        for survey in candidates.sorted(lambda survey: (survey.scheduled_date or now, survey.id)):
+            campaign = survey.campaign_id
+            field = "commercial_partner_id" if campaign.quiet_period_scope == "company" else "partner_id"
+            key = (field, survey[field].id)
+            last = last_sent[field].get(survey[field].id)
+            if last and last >= now - timedelta(days=campaign.quiet_period_days):
+                conflicts[survey] = self._nps_verdict(
+                    "cancelled",
+                    label,
+                    self.env._(
+                        "Already surveyed on %(date)s, within the quiet period of %(days)s days.",
+                        date=fields.Date.to_string(last.date()),
+                        days=campaign.quiet_period_days,
+                    ),
+                )
+            elif key in taken:
+                conflicts[survey] = self._nps_verdict(
+                    "cancelled", label, self.env._("Another survey is being sent to this customer.")
+                )
+            else:
+                taken.add(key)
+        return conflicts
+
+    @api.model
+    def _nps_partner_verdicts(self, partners, channels):
+        """Whether and how each customer can be surveyed, in batch: ``{partner_id: verdict}``.
+
+        ``channels`` are tried in order; an opt-out (refusal, blacklist) is final, a missing or
+        invalid address falls through to the next channel.
+        """
+        partners = partners.sudo()
+        emails = {partner.id: self._nps_valid_email(partner.email) for partner in partners if partner.email}
+        numbers = {partner.id: self._nps_mobile_number(partner) for partner in partners} if "sms" in channels else {}
+        email_list = [email for email in emails.values() if email]
+        number_list = [number for number, _failure in numbers.values() if number]
+        blacklisted_emails = set(
+            self.env["mail.blacklist"].sudo().search([("email", "in", email_list)]).mapped("email")
+            if email_list
+            else []
+        )
+        blacklisted_numbers = set(
+            self.env["phone.blacklist"].sudo().search([("number", "in", number_list)]).mapped("number")
+            if number_list
+            else []
+        )
+
+        def email_verdict(partner):
+            if not partner.email:
+                if partner.is_company:
+                    reason = self.env._("The customer is a company record with no email address.")
+                else:
+                    reason = self.env._("The customer has no email address.")
+                return self._nps_verdict("failed", self.env._("No email address"), reason)
+            email = emails[partner.id]
+            if not email:
+                return self._nps_verdict(
+                    "failed",
+                    self.env._("Invalid email address"),
+                    self.env._("%(email)s is not a valid email address.", email=partner.email),
+                )
+            if email in blacklisted_emails:
+                return self._nps_verdict(
+                    "cancelled",
+                    self.env._("Blacklisted"),
+                    self.env._("The email address is on the blacklist."),
+                )
+            return {"channel": "email", "email": email}
+
+        def sms_verdict(partner):
+            number, failure = numbers[partner.id]
+            if failure:
+                return failure
+            if number in blacklisted_numbers:
+                return self._nps_verdict(
+                    "cancelled",
+                    self.env._("Blacklisted"),
+                    self.env._("The mobile number is on the phone blacklist."),
+                )
+            return {"channel": "sms", "number": number}
+
+        verdicts = {}
+        for partner in partners:
+            if not partner.active:
+                verdict = self._nps_verdict(
+                    "cancelled",
+                    self.env._("Archived customer"),
+                    self.env._("The customer is archived."),
+                )
+            elif partner.nps_consent == "refused":
+                verdict = self._nps_verdict(
+                    "cancelled",
+                    self.env._("Refused surveys"),
+                    self.env._("The customer refused NPS surveys."),
+                )
+            else:
+                verdict = first_failure = None
+                for channel in channels:
+                    candidate = email_verdict(partner) if channel == "email" else sms_verdict(partner)
+                    if not candidate.get("state") or candidate["state"] == "cancelled":
+                        verdict = candidate
+                        break
+                    first_failure = first_failure or candidate
+                verdict = verdict or first_failure
+            verdicts[partner.id] = verdict
+        return verdicts
+
+    @api.model
+    def _nps_valid_email(self, email):
+        normalized = email_normalize(email)
+        return normalized if normalized and self._NPS_EMAIL_RE.match(normalized) else False
+
+    @api.model
+    def _nps_mobile_number(self, partner):
+        """``(E.164 number, None)`` or ``(False, failure verdict)``: the customer's mobile, else their phone
+        if it is a mobile. A number without prefix is read in the customer's country."""
+        raw_numbers = [number for number in (partner.mobile, partner.phone) if number]
+        if not raw_numbers:
+            return False, self._nps_verdict(
+                "failed",
+                self.env._("No valid mobile number"),
+                self.env._("The customer has no mobile number."),
+            )
+        country = partner.country_id or partner.commercial_partner_id.country_id or self.env.company.country_id
+        first_failure = None
+        for raw in raw_numbers:
+            try:
+                number = phonenumbers.parse(raw, country.code or None)
+            except phonenumbers.NumberParseException:
+                number = None
+            if number is None or not phonenumbers.is_valid_number(number):
+                reason = self.env._("%(number)s is not a valid phone number.", number=raw)
+            elif phonenumbers.number_type(number) not in (
+                phonenumbers.PhoneNumberType.MOBILE,
+                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+            ):
+                reason = self.env._("%(number)s is not a mobile number.", number=raw)
+            else:
+                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+            first_failure = first_failure or self._nps_verdict("failed", self.env._("No valid mobile number"), reason)
+        return False, first_failure
+
+    # Messages ---------------------------------------------------------
+
+    def _nps_deliver(self, verdicts, reminder=False):
+        """Queue the emails and SMS of these surveys; return ``{survey: verdict}`` for those that failed."""
+        by_email = self.filtered(lambda survey: verdicts[survey]["channel"] == "email")
+        failures = by_email._nps_queue_emails(verdicts, reminder)
+        failures.update((self - by_email)._nps_queue_sms(verdicts, reminder))
+        return failures
+
+    def _nps_failure(self, message, error):
+        return self._nps_verdict("failed", self.env._("Sending error"), message + " " + str(error))
+
+    def _nps_render_batch(self, render):
+        """``render(ids)`` for all surveys at once; if that fails, one by one so that only the broken
+        surveys fail. Return ``({survey_id: rendered}, {survey: failure verdict})``."""
+        try:
+            return render(self.ids), {}
+        except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
+            _logger.info("NPS: batch rendering failed, rendering surveys %s one by one", self.ids, exc_info=True)
+        rendered, failures = {}, {}
+        for survey in self:
+            try:
+                rendered.update(render(survey.ids))
+            except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
+                failures[survey] = self._nps_failure(self.env._("The message could not be rendered:"), error)
+        return rendered, failures
+
+    def _nps_create_batch(self, model_name, survey_values, failures):
+        """Create all messages in one call; if that fails, one by one in savepoints, so that only the
+        broken surveys fail (added to ``failures``)."""
+        model = self.env[model_name].sudo()
+        try:
+            with self.env.cr.savepoint():
+                return model.create([values for _survey, values in survey_values])
+        except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
+            _logger.info("NPS: batch creation of %s failed, creating them one by one", model_name, exc_info=True)
+        records = model
+        for survey, values in survey_values:
+            try:
+                with self.env.cr.savepoint():
+                    records |= model.create(values)
+            except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
+                failures[survey] = self._nps_failure(self.env._("The message could not be created:"), error)
+        return records
+
+    def _nps_queue_emails(self, verdicts, reminder=False):
+        failures = {}
+        survey_values = []
+        default_template = self.env.ref("nps_closed_loop.nps_mail_template_survey")
+        by_template = self.grouped(lambda survey: survey.campaign_id.mail_template_id or default_template)
+        for template, surveys in by_template.items():
+            template_ctx = template.sudo().with_context(nps_reminder=reminder)
+            rendered, errors = surveys._nps_render_batch(
+                lambda ids, template_ctx=template_ctx: self._nps_render_mails(template_ctx, ids)
+            )
+            failures.update(errors)
+            survey_values += [
+                (survey, survey._nps_mail_values(rendered[survey.id], verdicts[survey]))
+                for survey in surveys
+                if survey.id in rendered
+            ]
+        if survey_values:
+            self._nps_create_batch("mail.mail", survey_values, failures)
+            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+        return failures
+
+    @api.model
+    def _nps_render_mails(self, template, res_ids):
+        """``{res_id: values}`` of ``template`` for many surveys, like ``_generate_template``, except
+        that the QWeb body is compiled once per language instead of once per survey (the bulk of a
+        batch's time in ``mail.render.mixin``); the evaluation context and post-processing are the same.
+        """
+        values = {
+            res_id: {"auto_delete": template.auto_delete, "mail_server_id": template.mail_server_id.id}
+            for res_id in res_ids
+        }
+        for template_lang, lang_res_ids in template._classify_per_lang(res_ids).values():
+            for field in ("subject", "email_from", "reply_to"):
+                for res_id, rendered in template_lang._render_field(field, lang_res_ids).items():
+                    values[res_id][field] = rendered
+            bodies = self._nps_render_qweb_once(template_lang, "body_html", lang_res_ids)
+            bodies = template_lang._render_template_postprocess(template_lang.render_model, bodies)
+            for res_id, body in bodies.items():
+                values[res_id]["body_html"] = body
+        return values
+
+    @api.model
+    def _nps_render_qweb_once(self, template, field, res_ids):
+        """Render the raw QWeb ``field`` of ``template`` on ``res_ids`` with one compilation."""
+        source = template[field]
+        if not source:
+            return dict.fromkeys(res_ids, "")
+        variables = template._render_eval_context()
+        qweb = template.env["ir.qweb"]._prepare_environment(variables)
+        functions, name = qweb._compile(html.fragment_fromstring(source, create_parent="div"))
+        render = functions[name]
+        results = {}
+        for record in template.env[template.render_model].browse(res_ids):
+            # strip the <div> wrapping the fragment, as mail.render.mixin does
+            results[record.id] = Markup("".join(render(qweb, dict(variables, object=record)))[5:-6])
+        return results
+
+    def _nps_mail_values(self, rendered, verdict):
+        self.ensure_one()
+        optout_url = f"{self.get_base_url()}{self.access_url}/optout"
+        values = {
+            "subject": rendered.get("subject"),
+            "body_html": rendered.get("body_html"),
+            "email_from": rendered.get("email_from"),
+            "reply_to": rendered.get("reply_to"),
+            "email_to": self.partner_id.email_formatted or verdict["email"],
+            "auto_delete": rendered.get("auto_delete", True),
+            "mail_server_id": rendered.get("mail_server_id"),
+            "model": self._name,
+            "res_id": self.id,
+            # RFC 8058 one-click unsubscribe, answered by the opt-out route
+            "headers": repr(
+                {"List-Unsubscribe": f"<{optout_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+            ),
+        }
+        return {key: value for key, value in values.items() if value is not None and value is not False}
+
+    def _nps_queue_sms(self, verdicts, reminder=False):
+        failures = {}
+        survey_values = []
+        default_template = self.env.ref("nps_closed_loop.nps_sms_template_survey")
+        by_template = self.grouped(lambda survey: survey.campaign_id.sms_template_id or default_template)
+        for template, surveys in by_template.items():
+            template_ctx = template.sudo().with_context(nps_reminder=reminder)
+            rendered, errors = surveys._nps_render_batch(
+                lambda ids, template_ctx=template_ctx: template_ctx._render_field("body", ids, compute_lang=True)
+            )
+            failures.update(errors)
+            survey_values += [
+                (
+                    survey,
+                    {
+                        "number": verdicts[survey]["number"],
+                        "body": rendered[survey.id],
+                        "partner_id": survey.partner_id.id,
+                        "state": "outgoing",
+                    },
+                )
+                for survey in surveys
+                if survey.id in rendered
+            ]
+        if survey_values:
+            self._nps_create_batch("sms.sms", survey_values, failures)
+            self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
+        return failures
+
+    def _nps_log_on_documents(self):
+        """Post "NPS survey sent" on the source documents that have a chatter, one batch per model."""
+        for model_name, surveys in self.filtered("res_model").grouped("res_model").items():
+            if model_name not in self.env or not hasattr(self.env[model_name], "_message_log_batch"):
+                continue
+            documents = self.env[model_name].sudo().browse(surveys.mapped("res_id")).exists()
+            existing = set(documents.ids)
+            bodies = {
+                survey.res_id: Markup("<p>%s</p>")
+                % self.env._(
+                    "NPS survey sent to %(customer)s (%(channel)s).",
+                    customer=survey.partner_id.display_name,
+                    channel=dict(self._fields["channel"]._description_selection(self.env))[survey.channel],
+                )
+                for survey in surveys
+                if survey.res_id in existing
+            }
+            documents._message_log_batch(bodies=bodies)

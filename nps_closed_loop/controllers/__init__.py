@@ -1,0 +1,2 @@
+from . import nps_survey
+from . import portal

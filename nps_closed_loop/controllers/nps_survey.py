@@ -1,0 +1,358 @@
+import re
+from datetime import timedelta
+
+from odoo import fields, http
+from odoo.http import request
+from odoo.tools import SQL, consteq, format_date
+from odoo.tools.misc import get_lang
+
+from ..models.nps_survey import score_category
+
+# Tokens are uuid4 hex strings; anything else is answered with the 404 page before reaching
+# the database (a NUL byte would make PostgreSQL raise) or consteq (which refuses non-ASCII text).
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,128}")
+# Only what a radio button sends: "7", not " 7", "7.0", "1e1" or "٧".
+SCORE_PATTERN = re.compile(r"10|[0-9]")
+TEXT_MAX_LENGTH = 5000
+ANSWER_FIELDS = ("score", "comment", "followup", "contact_allowed")
+# csrf_token is checked and removed from the parameters by Odoo, but it is still in the raw form.
+ALLOWED_FORM_FIELDS = frozenset((*ANSWER_FIELDS, "csrf_token"))
+CHECKBOX_ON_VALUES = ("1", "on")
+CLOSED_STATES = ("expired", "cancelled")
+PENDING_STATES = ("scheduled", "sent")
+DEFAULT_ANSWER_CHANGE_DAYS = 7
+# Two 5000-character fields of 4-byte characters, percent-encoded, fit with room to spare;
+# anything bigger is refused by Odoo (413) before it is parsed.
+MAX_FORM_BYTES = 256 * 1024
+
+
+def survey_question(survey):
+    """The question in the survey's language: the campaign's own, or the standard NPS one."""
+    return survey.campaign_id.question or survey.env._(
+        "How likely are you to recommend %(company)s to a friend or colleague?", company=survey.company_id.name
+    )
+
+
+class NpsSurveyController(http.Controller):
+    """The page customers answer from the email link: the token is the only key.
+
+    GET never records anything (mail scanners open links); POST validates every field and
+    re-shows the form with an HTTP 400 when something is wrong.
+    """
+
+    @http.route(
+        "/nps/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        max_content_length=MAX_FORM_BYTES,
+        nps_drop_self_param=True,
+    )
+    def nps_survey(self, token, score=None, **kwargs):
+        survey = self._nps_survey_from_token(token)
+        if not survey:
+            return self._nps_render_not_found()
+        survey = self._nps_set_lang(survey)
+        if request.httprequest.method == "POST":
+            return self._nps_submit(survey)
+        return self._nps_show(survey, preselect=self._nps_parse_score(score))
+
+    @http.route("/nps/<string:token>/thanks", type="http", auth="public", methods=["GET"], nps_drop_self_param=True)
+    def nps_survey_thanks(self, token, **kwargs):
+        survey = self._nps_survey_from_token(token)
+        if not survey:
+            return self._nps_render_not_found()
+        if survey.state != "answered":
+            return request.redirect(f"/nps/{survey.access_token}", code=303)
+        survey = self._nps_set_lang(survey)
+        return self._nps_render_answered(survey, just_answered=True)
+
+    # CSRF is checked below rather than by Odoo: mail clients unsubscribing in one click
+    # (RFC 8058, "List-Unsubscribe=One-Click") post without any session. The unguessable token in
+    # the URL is what a forged cross-site request would lack anyway.
+    @http.route(
+        "/nps/<string:token>/optout",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        csrf=False,
+        max_content_length=MAX_FORM_BYTES,
+        nps_drop_self_param=True,
+    )
+    def nps_survey_optout(self, token, **kwargs):
+        survey = self._nps_survey_from_token(token)
+        if not survey:
+            return self._nps_render_not_found()
+        survey = self._nps_set_lang(survey)
+        status = 200
+        if request.httprequest.method == "POST":
+            form = request.httprequest.form
+            one_click = form.get("List-Unsubscribe") == "One-Click"
+            if not one_click and not request.validate_csrf(form.get("csrf_token")):
+                # An expired session: ask again rather than failing.
+                status = 400
+            elif survey.partner_id.nps_consent != "refused":
+                self._nps_opt_out(survey)
+                if not one_click:
+                    return request.redirect(f"/nps/{survey.access_token}/optout", code=303)
+        return self._nps_render(
+            "nps_closed_loop.nps_survey_page_optout",
+            self._nps_page_values(survey, opted_out=survey.partner_id.nps_consent == "refused"),
+            status=status,
+        )
+
+    # ------------------------------------------------------------------
+    # Access and language
+    # ------------------------------------------------------------------
+    def _nps_survey_from_token(self, token):
+        """The survey the token opens, as superuser, or an empty recordset."""
+        Survey = request.env["nps.survey"].sudo()
+        if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
+            return Survey
+        survey = Survey.search([("access_token", "=", token)], limit=1)
+        if not survey or not consteq(survey.access_token, token) or not survey.partner_id:
+            # Anonymised surveys have no customer left to answer for.
+            return Survey.browse()
+        return survey
+
+    def _nps_set_lang(self, survey):
+        """Render everything that follows in the customer's language."""
+        installed = {code for code, _name in request.env["res.lang"].get_installed()}
+        lang = survey.partner_id.lang if survey.partner_id.lang in installed else self._nps_browser_lang()
+        request.update_context(lang=lang)
+        return survey.with_context(lang=lang)
+
+    def _nps_browser_lang(self):
+        """Best installed language for the browser (pages that know no customer)."""
+        codes = {code.replace("_", "-"): code for code, _name in request.env["res.lang"].get_installed()}
+        best = request.httprequest.accept_languages.best_match(list(codes))
+        return codes.get(best) or get_lang(request.env).code
+
+    def _nps_is_foreign_user(self, survey):
+        """A logged-in user of another company (e.g. an employee opening a customer's link) may
+        look at the page but not answer in the customer's name."""
+        user = request.env.user
+        if user._is_public():
+            return False
+        return user.partner_id.commercial_partner_id != survey.partner_id.commercial_partner_id
+
+    @staticmethod
+    def _nps_staff_survey(survey):
+        """The survey in the company's language, for what the team reads (notes, reasons, activities)."""
+        return survey.with_context(lang=get_lang(survey.env, survey.company_id.partner_id.lang).code)
+
+    # ------------------------------------------------------------------
+    # Pages
+    # ------------------------------------------------------------------
+    def _nps_show(self, survey, preselect=None):
+        if survey.state in CLOSED_STATES:
+            return self._nps_render_closed(survey)
+        if survey.state == "answered":
+            return self._nps_render_answered(survey, preselect=preselect)
+        return self._nps_render_form(survey, {"score": preselect})
+
+    def _nps_submit(self, survey):
+        if self._nps_is_foreign_user(survey):
+            return self._nps_render_form(survey, {}, status=403)
+        # Lock the row: of two submits at once (a double tap), the second waits and then sees the first.
+        request.env.cr.execute(SQL("SELECT id FROM nps_survey WHERE id = %s FOR UPDATE", survey.id))
+        survey.invalidate_recordset()
+        if survey.state in CLOSED_STATES:
+            return self._nps_render_closed(survey, status=410)
+        if survey.state == "answered" and not self._nps_can_change(survey):
+            return self._nps_render_answered(survey, status=409)
+        answer, errors = self._nps_parse_answer(request.httprequest.form, request.httprequest.files)
+        if errors:
+            if survey.state == "answered":
+                return self._nps_render_answered(survey, form_values=answer, errors=errors, status=400)
+            return self._nps_render_form(survey, answer, errors=errors, status=400)
+        if not self._nps_is_same_answer(survey, answer):
+            is_first_answer = survey.state != "answered"
+            # What reacts to the answer (callbacks, notes, alerts) is read by the team, not the customer.
+            self._nps_staff_survey(survey)._record_answer(**answer)
+            if is_first_answer:
+                survey.answer_editable_until = survey.answer_date + timedelta(days=self._nps_change_days(survey))
+        return request.redirect(f"/nps/{survey.access_token}/thanks", code=303)
+
+    @staticmethod
+    def _nps_render(template, values, status=200):
+        response = request.render(template, values, status=status)
+        # The page shows one customer's answer and a session-bound CSRF token: never stored by a
+        # shared cache, never indexed (links get forwarded and pasted).
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    def _nps_page_values(self, survey, **values):
+        lang = survey.env.lang or get_lang(request.env).code
+        return {
+            "survey": survey,
+            "company": survey.company_id,
+            "campaign": survey.campaign_id,
+            "html_lang": lang.replace("_", "-"),
+            **values,
+        }
+
+    def _nps_render_form(self, survey, form_values, errors=None, status=200):
+        values = self._nps_form_values(survey, form_values, errors)
+        return self._nps_render("nps_closed_loop.nps_survey_page_form", values, status=status)
+
+    def _nps_render_answered(
+        self, survey, preselect=None, form_values=None, errors=None, just_answered=False, status=200
+    ):
+        can_change = self._nps_can_change(survey)
+        if form_values is None:
+            form_values = {
+                "score": survey.score if preselect is None else preselect,
+                "comment": survey.comment or "",
+                "followup": survey.followup or "",
+                "contact_allowed": survey.contact_allowed,
+            }
+        values = self._nps_form_values(survey, form_values, errors)
+        values.update(
+            just_answered=just_answered,
+            can_change=can_change,
+            # Open the change form when the customer came to change something (another score
+            # clicked in the email, or a change that needs fixing).
+            open_change=bool(errors) or (preselect is not None and preselect != survey.score),
+            answer_date=self._nps_format_date(survey, survey.answer_date),
+            editable_until=can_change and self._nps_format_date(survey, self._nps_editable_until(survey)),
+        )
+        return self._nps_render("nps_closed_loop.nps_survey_page_answered", values, status=status)
+
+    def _nps_render_closed(self, survey, status=200):
+        return self._nps_render("nps_closed_loop.nps_survey_page_closed", self._nps_page_values(survey), status=status)
+
+    def _nps_render_not_found(self):
+        request.update_context(lang=self._nps_browser_lang())
+        values = {
+            "company": request.env.company,
+            "html_lang": request.env.lang.replace("_", "-"),
+        }
+        return self._nps_render("nps_closed_loop.nps_survey_page_not_found", values, status=404)
+
+    def _nps_form_values(self, survey, form_values, errors):
+        score = form_values.get("score")
+        return self._nps_page_values(
+            survey,
+            question=survey_question(survey),
+            form_values=form_values,
+            selected_category=score_category(score) if score is not None else False,
+            errors=errors or {},
+            preview=self._nps_is_foreign_user(survey),
+            text_max_length=TEXT_MAX_LENGTH,
+            scores=range(11),
+        )
+
+    # ------------------------------------------------------------------
+    # Input
+    # ------------------------------------------------------------------
+    @staticmethod
+    def _nps_parse_score(value):
+        """The score as an int, or None for anything that is not exactly a whole number 0-10."""
+        if isinstance(value, str) and SCORE_PATTERN.fullmatch(value):
+            return int(value)
+        return None
+
+    def _nps_parse_answer(self, form, files=()):
+        """Validate the posted form: (values for ``_record_answer``, {field: error message})."""
+        errors = {}
+        if set(files) or set(form) - ALLOWED_FORM_FIELDS:
+            errors["form"] = request.env._("The form contained unexpected fields. Please answer with the form below.")
+        if any(len(form.getlist(name)) > 1 for name in ANSWER_FIELDS):
+            errors["form"] = request.env._(
+                "The form contained the same question twice. Please answer with the form below."
+            )
+
+        raw_score = form.get("score")
+        score = self._nps_parse_score(raw_score)
+        if not raw_score:
+            errors["score"] = request.env._("Please choose a score from 0 to 10.")
+        elif score is None:
+            errors["score"] = request.env._("The score must be a whole number from 0 to 10.")
+
+        texts = {}
+        for name in ("comment", "followup"):
+            # Browsers send line breaks as CRLF but count them as one character in maxlength.
+            text = (form.get(name) or "").replace("\r\n", "\n")
+            texts[name] = text
+            if len(text) > TEXT_MAX_LENGTH:
+                errors[name] = request.env._(
+                    "Please shorten your answer to %(max)s characters (it has %(count)s).",
+                    max=TEXT_MAX_LENGTH,
+                    count=len(text),
+                )
+            elif "\x00" in text:
+                errors[name] = request.env._("Your answer contains characters that cannot be saved. Please retype it.")
+
+        contact = form.get("contact_allowed")
+        if contact is not None and contact not in CHECKBOX_ON_VALUES:
+            errors["contact_allowed"] = request.env._("Please tick or untick the box.")
+
+        answer = {
+            "score": score,
+            "comment": texts["comment"].strip() or False,
+            "followup": texts["followup"].strip() or False,
+            "contact_allowed": contact in CHECKBOX_ON_VALUES,
+        }
+        if errors:
+            # Give the customer back what they typed, so that nothing is lost.
+            answer.update(comment=texts["comment"], followup=texts["followup"])
+        return answer, errors
+
+    @staticmethod
+    def _nps_is_same_answer(survey, answer):
+        """A resubmitted identical answer (double tap, reload) must not be recorded twice."""
+        return (
+            survey.state == "answered"
+            and survey.score == answer["score"]
+            and all((survey[name] or False) == (answer[name] or False) for name in ANSWER_FIELDS[1:])
+        )
+
+    # ------------------------------------------------------------------
+    # Changing an answer
+    # ------------------------------------------------------------------
+    @staticmethod
+    def _nps_change_days(survey):
+        days = survey.campaign_id.answer_change_days if survey.campaign_id else DEFAULT_ANSWER_CHANGE_DAYS
+        return max(days, 0)
+
+    def _nps_editable_until(self, survey):
+        if survey.answer_editable_until:
+            return survey.answer_editable_until
+        # Answered elsewhere than on this page (e.g. imported): count from the answer date.
+        return survey.answer_date and survey.answer_date + timedelta(days=self._nps_change_days(survey))
+
+    def _nps_can_change(self, survey):
+        if survey.state != "answered" or self._nps_is_foreign_user(survey):
+            return False
+        deadline = self._nps_editable_until(survey)
+        return bool(deadline) and fields.Datetime.now() < deadline
+
+    @staticmethod
+    def _nps_format_date(survey, value):
+        if not value:
+            return ""
+        local = fields.Datetime.context_timestamp(survey.with_context(tz=survey.partner_id.tz or "UTC"), value)
+        return format_date(survey.env, local, lang_code=survey.env.lang, date_format="long")
+
+    # ------------------------------------------------------------------
+    # Opting out
+    # ------------------------------------------------------------------
+    def _nps_opt_out(self, survey):
+        """Refuse all future surveys for this customer and cancel those not answered yet."""
+        partner = survey.partner_id
+        staff_env = self._nps_staff_survey(survey).env
+        pending = staff_env["nps.survey"].search([("partner_id", "=", partner.id), ("state", "in", PENDING_STATES)])
+        pending.write({"state": "cancelled", "state_reason": staff_env._("The customer opted out of NPS surveys.")})
+        partner.with_env(staff_env).nps_consent = "refused"
+        partner.with_env(staff_env).message_post(
+            body=staff_env._(
+                "Opted out of NPS surveys from the link in a survey message "
+                "(%(count)s pending survey(s) cancelled).",
+                count=len(pending),
+            ),
+            author_id=partner.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )

@@ -1,0 +1,20 @@
+from odoo import fields, models
+
+
+class NpsReason(models.Model):
+    """Why a customer was unhappy, as learnt on the callback: tags that reports group by."""
+
+    _name = "nps.reason"
+    _description = "NPS Reason"
+    _order = "sequence, name, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    color = fields.Integer()
+    description = fields.Text(translate=True, help="When to use this reason, so that everyone tags alike.")
+    company_id = fields.Many2one("res.company", index=True, help="Leave empty to share the reason between companies.")
+
+    _sql_constraints = [
+        ("name_company_unique", "UNIQUE(name, company_id)", "This reason already exists."),
+    ]

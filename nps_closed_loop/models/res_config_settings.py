@@ -1,0 +1,36 @@
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    nps_send_batch_size = fields.Integer(
+        string="NPS batch size",
+        config_parameter="nps_closed_loop.send_batch_size",
+        default=500,
+        help="Surveys handled by one run of the sending job before it hands over (and commits).",
+    )
+    nps_helpdesk_available = fields.Boolean(compute="_compute_nps_helpdesk")
+    nps_helpdesk_campaign_id = fields.Many2one("nps.campaign", compute="_compute_nps_helpdesk")
+
+    def _compute_nps_helpdesk(self):
+        campaign = self.env.ref("nps_closed_loop.nps_campaign_ticket_closed", raise_if_not_found=False)
+        for settings in self:
+            settings.nps_helpdesk_available = "helpdesk.ticket" in self.env
+            settings.nps_helpdesk_campaign_id = campaign
+
+    def action_nps_setup_helpdesk_campaign(self):
+        """Create the "After ticket closed" campaign for a helpdesk app installed after NPS."""
+        self.ensure_one()
+        if "helpdesk.ticket" not in self.env:
+            raise UserError(self.env._("Install a helpdesk app first (OCA Helpdesk or Odoo Helpdesk)."))
+        # settings are for administrators only (model access): they may create the campaign and its rule
+        campaign = self.env["nps.campaign"].sudo()._nps_setup_helpdesk_campaign(force=True)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "nps.campaign",
+            "res_id": campaign.id,
+            "views": [(False, "form")],
+            "target": "current",
+        }

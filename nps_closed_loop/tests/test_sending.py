@@ -1,0 +1,533 @@
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.addons.mail.tests.common import MailCase
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from . import common
+
+NOW = datetime(2026, 11, 26, 20, 0, 0)  # a Thursday, 21:00 in Paris
+
+
+class SendingCommon(common.NpsCommon, MailCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Survey = cls.env["nps.survey"]
+        cls.campaign_so = cls.env.ref("nps_closed_loop.nps_campaign_sale_order")
+        cls.campaign_so.write(
+            {
+                "active": True,
+                "delay_hours": 24,
+                "quiet_period_days": 90,
+                "quiet_period_scope": "customer",
+                "sampling_rate": 100,
+                "channel": "email",
+                "send_window": False,
+                "reminder_days": 3,
+                "expiry_days": 30,
+            }
+        )
+        cls.product = cls.env["product.product"].create({"name": "NPS test widget", "list_price": 100.0})
+        cls.campaign.write({"quiet_period_days": 0})
+        cls.env.company.country_id = cls.env.ref("base.fr")
+
+    @classmethod
+    def _confirm_order(cls, partner, user=None):
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "user_id": (user or cls.user_salesman).id,
+                "order_line": [Command.create({"product_id": cls.product.id, "product_uom_qty": 1})],
+            }
+        )
+        order.action_confirm()
+        return order
+
+    def _order_surveys(self, orders):
+        return self.Survey.search([("res_model", "=", "sale.order"), ("res_id", "in", orders.ids)])
+
+    def _due_survey(self, partner, **values):
+        return self._create_survey(partner, scheduled_date=NOW - timedelta(hours=1), **values)
+
+    def _survey_mails(self, surveys):
+        return self.env["mail.mail"].search([("model", "=", "nps.survey"), ("res_id", "in", surveys.ids)])
+
+    def _survey_sms(self, partners):
+        return self.env["sms.sms"].search([("partner_id", "in", partners.ids)])
+
+    def _run_cron(self, when=NOW):
+        with freeze_time(when):
+            return self.Survey._cron_send_surveys()
+
+
+@tagged("post_install", "-at_install")
+class TestSchedulingTriggers(SendingCommon):
+    def test_confirmed_order_schedules_one_survey(self):
+        with freeze_time(NOW):
+            order = self._confirm_order(self.customer)
+        survey = self._order_surveys(order)
+        self.assertEqual(len(survey), 1)
+        self.assertRecordValues(
+            survey,
+            [
+                {
+                    "state": "scheduled",
+                    "partner_id": self.customer.id,
+                    "campaign_id": self.campaign_so.id,
+                    "res_model": "sale.order",
+                    "res_id": order.id,
+                    "contact_user_id": self.user_salesman.id,
+                    "channel": "email",
+                    "scheduled_date": NOW + timedelta(hours=24),
+                    "company_id": order.company_id.id,
+                }
+            ],
+        )
+        self.assertEqual(survey.res_name, order.name)
+        # nothing leaves before the delay
+        self._run_cron(NOW + timedelta(hours=23))
+        self.assertEqual(survey.state, "scheduled")
+        self.assertFalse(self._survey_mails(survey))
+
+    def test_cancel_and_reconfirm_gives_no_second_survey(self):
+        self.campaign_so.quiet_period_days = 0  # only the one-survey-per-document rule is at stake
+        order = self._confirm_order(self.customer)
+        order._action_cancel()
+        order.action_draft()
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(len(self._order_surveys(order)), 1)
+
+    def test_quiet_period_per_customer_and_per_company(self):
+        first = self._confirm_order(self.customer)
+        second = self._confirm_order(self.customer)
+        self.assertEqual(len(self._order_surveys(first)), 1)
+        self.assertFalse(self._order_surveys(second), "A survey is pending for this customer: quiet period")
+
+        colleague = self.env["res.partner"].create(
+            {"name": "Paul Dupont", "parent_id": self.customer_company.id, "email": "paul@dupont.example.com"}
+        )
+        self.assertEqual(len(self._order_surveys(self._confirm_order(colleague))), 1, "Scope: this contact only")
+        self.campaign_so.quiet_period_scope = "company"
+        other_colleague = self.env["res.partner"].create(
+            {"name": "Lea Dupont", "parent_id": self.customer_company.id, "email": "lea@dupont.example.com"}
+        )
+        self.assertFalse(self._order_surveys(self._confirm_order(other_colleague)), "Scope: anyone of its company")
+
+    def test_quiet_period_counts_from_the_last_survey_sent(self):
+        self._create_survey(self.customer_2, state="answered", score=9, sent_date=NOW - timedelta(days=100))
+        with freeze_time(NOW):
+            old_enough = self._confirm_order(self.customer_2)
+        self.assertEqual(len(self._order_surveys(old_enough)), 1)
+        self._order_surveys(old_enough).write({"state": "sent", "sent_date": NOW - timedelta(days=30)})
+        with freeze_time(NOW):
+            too_soon = self._confirm_order(self.customer_2)
+        self.assertFalse(self._order_surveys(too_soon))
+
+    def test_sampling(self):
+        self.campaign_so.sampling_rate = 0
+        self.assertFalse(self._order_surveys(self._confirm_order(self.customer)))
+        self.campaign_so.sampling_rate = 100
+        self.assertEqual(len(self._order_surveys(self._confirm_order(self.customer_2))), 1)
+
+        self.campaign.sampling_rate = 50
+        partners = self.env["res.partner"].create(
+            [{"name": f"Sampled {index}", "email": f"sampled{index}@example.com"} for index in range(400)]
+        )
+        entries = [{"partner": partner, "user": None, "record": partner} for partner in partners]
+        surveys, excluded = self.campaign._nps_schedule(entries)
+        # a fair draw over 400 documents: far from 0 and 400 (binomial, sd = 10)
+        self.assertTrue(150 < len(surveys) < 250, len(surveys))
+        self.assertEqual(sum(excluded.values()), 400 - len(surveys))
+        # the draw is stable for a document: triggering again never gives it a second chance
+        again, _excluded = self.campaign._nps_schedule(entries)
+        self.assertFalse(again)
+
+    def test_send_window_in_customer_time_zone(self):
+        self.campaign_so.write({"send_window": True, "send_hour_from": 9.0, "send_hour_to": 18.0})
+        self.customer.tz = "Europe/Paris"
+        with freeze_time(NOW):
+            order = self._confirm_order(self.customer)
+        # Thursday 21:00 Paris + 24 h = Friday 21:00, after hours: Monday 09:00 Paris = 08:00 UTC
+        self.assertEqual(self._order_surveys(order).scheduled_date, datetime(2026, 11, 30, 8, 0, 0))
+
+        self.customer_2.tz = "America/New_York"
+        with freeze_time(datetime(2026, 11, 24, 4, 0, 0)):  # Monday 23:00 in New York
+            order = self._confirm_order(self.customer_2)
+        # Tuesday 23:00 New York is after hours: Wednesday 09:00 New York = 14:00 UTC
+        self.assertEqual(self._order_surveys(order).scheduled_date, datetime(2026, 11, 25, 14, 0, 0))
+
+    def test_send_window_validation(self):
+        with self.assertRaises(ValidationError):
+            self.campaign.write({"send_window": True, "send_hour_from": 18.0, "send_hour_to": 9.0})
+        with self.assertRaises(ValidationError):
+            self.campaign.write(
+                {
+                    "send_window": True,
+                    **{f"send_{day}": False for day in self.campaign._NPS_WEEKDAYS},
+                }
+            )
+
+    def test_configurable_customer_and_contact_fields(self):
+        invoice_partner = self.env["res.partner"].create({"name": "Accounts Dupont", "email": "ap@dupont.example.com"})
+        self.campaign.quiet_period_days = 0
+        automation = self.campaign._nps_create_automation("sale.order", self.campaign._nps_sale_order_trigger_values())
+        automation.action_server_ids.nps_partner_field_id = self.env["ir.model.fields"]._get(
+            "sale.order", "partner_invoice_id"
+        )
+        self.campaign_so.active = False
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "partner_invoice_id": invoice_partner.id,
+                "user_id": self.user_salesman.id,
+                "order_line": [Command.create({"product_id": self.product.id})],
+            }
+        )
+        order.action_confirm()
+        survey = self._order_surveys(order)
+        self.assertRecordValues(
+            survey,
+            [
+                {
+                    "partner_id": invoice_partner.id,
+                    "campaign_id": self.campaign.id,
+                    "contact_user_id": self.user_salesman.id,
+                }
+            ],
+        )
+        self.assertIn(automation, self.campaign.automation_ids)
+
+    def test_nps_manager_configures_sending_without_admin_rights(self):
+        campaign = self.campaign.with_user(self.user_manager)
+        arch = campaign.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="delay_hours"', arch)
+        self.assertNotIn('name="automation_ids"', arch, "Automation rules are for administrators")
+        campaign.write({"delay_hours": 2, "channel": "email_sms", "quiet_period_days": 30, "sampling_rate": 25})
+        self.assertEqual(campaign.read(["channel", "sent_count"])[0]["channel"], "email_sms")
+        with self.assertRaises(AccessError):
+            campaign.action_add_trigger_sale_order()
+
+    def test_server_action_needs_a_campaign(self):
+        with self.assertRaises(ValidationError):
+            self.env["ir.actions.server"].create(
+                {"name": "No campaign", "model_id": self.env["ir.model"]._get_id("sale.order"), "state": "nps_survey"}
+            )
+
+    def test_shipped_sale_order_rule(self):
+        automation = self.env.ref("nps_closed_loop.nps_automation_sale_order")
+        self.assertTrue(automation.active)
+        self.assertEqual(automation.model_name, "sale.order")
+        self.assertEqual(automation.filter_domain, repr([("state", "=", "sale")]))
+        self.assertEqual(automation.action_server_ids.state, "nps_survey")
+        self.assertEqual(automation.action_server_ids.nps_campaign_id, self.campaign_so)
+
+
+@tagged("post_install", "-at_install")
+class TestSendingRules(SendingCommon):
+    def test_done_when_confirmed_order_leaves_one_sent_survey_and_one_mail(self):
+        with freeze_time(NOW):
+            order = self._confirm_order(self.customer_2)
+        with self.mock_mail_gateway():
+            self._run_cron(NOW + timedelta(hours=24, minutes=1))
+            survey = self._order_surveys(order)
+            self.assertEqual(survey.state, "sent")
+            self.assertEqual(survey.sent_date, NOW + timedelta(hours=24, minutes=1))
+            self.assertEqual(survey.reminder_date, survey.sent_date + timedelta(days=3))
+            self.assertEqual(survey.expiry_date, survey.sent_date + timedelta(days=30))
+            mail = self._survey_mails(survey)
+            self.assertEqual(len(mail), 1)
+            self.assertEqual(mail.state, "outgoing")
+            self.assertIn("arthur@example.com", mail.email_to)
+            survey_url = survey.get_base_url() + survey.access_url
+            self.assertIn(survey_url, mail.body_html)
+            mail.send()
+        self.assertEqual(len(self._mails), 1)
+        self.assertEqual(self._mails[0]["email_to"], [mail.email_to])
+        self.assertIn(survey_url, self._mails[0]["body"])
+        self.assertEqual(self._mails[0]["headers"]["List-Unsubscribe"], f"<{survey_url}/optout>")
+        self.assertIn("NPS survey sent", order.message_ids[0].body)
+        # run again: nothing is sent twice
+        self._run_cron(NOW + timedelta(hours=25))
+        self.assertEqual(len(self._survey_mails(survey)), 1)
+
+    def test_message_content(self):
+        survey = self._due_survey(self.customer_2)
+        self._run_cron()
+        mail = self._survey_mails(survey)
+        base = survey.get_base_url()
+        for score in range(11):
+            self.assertIn(f'href="{base}/nps/{survey.access_token}?score={score}"', mail.body_html)
+        self.assertIn(f'href="{base}/nps/{survey.access_token}/optout"', mail.body_html)
+        self.assertIn(
+            f"How likely are you to recommend {self.env.company.name} to a friend or colleague?", mail.body_html
+        )
+        self.assertIn(f"<{base}/nps/{survey.access_token}/optout>", mail.headers)
+        self.assertIn("List-Unsubscribe=One-Click", mail.headers)
+        self.assertIn("max-width: 600px", mail.body_html, "Responsive: fluid width up to 600 px")
+
+    def test_batch_rendering_matches_odoo_rendering(self):
+        """The body compiled once per language renders exactly what mail.template renders per record."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.customer_2.lang = "fr_FR"
+        surveys = self._due_survey(self.customer_2) | self._due_survey(self.customer)
+        for reminder in (False, True):
+            template = self.env.ref("nps_closed_loop.nps_mail_template_survey").with_context(nps_reminder=reminder)
+            fast = self.Survey._nps_render_mails(template, surveys.ids)
+            standard = template._generate_template(surveys.ids, ["subject", "body_html", "email_from", "reply_to"])
+            for survey in surveys:
+                for field in ("subject", "body_html", "email_from", "reply_to"):
+                    self.assertEqual(fast[survey.id][field], standard[survey.id][field], field)
+            self.assertEqual(reminder, "still love to hear from you" in fast[surveys[0].id]["body_html"])
+
+    def test_message_in_customer_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.campaign.question = "Would you recommend our bakery?"
+        self.campaign.with_context(lang="fr_FR").question = "Recommanderiez-vous notre boulangerie ?"
+        self.customer_2.lang = "fr_FR"
+        french = self._due_survey(self.customer_2)
+        english = self._due_survey(self.customer)
+        self._run_cron()
+        self.assertIn("Recommanderiez-vous notre boulangerie ?", self._survey_mails(french).body_html)
+        self.assertIn("Would you recommend our bakery?", self._survey_mails(english).body_html)
+
+    def test_refused_blacklisted_archived_and_unreachable_customers(self):
+        refused = self.env["res.partner"].create(
+            {"name": "Refuser", "email": "no@example.com", "nps_consent": "refused"}
+        )
+        blacklisted = self.env["res.partner"].create({"name": "Blacklisted", "email": "Black@Example.com"})
+        self.env["mail.blacklist"].create({"email": "black@example.com"})
+        archived = self.env["res.partner"].create({"name": "Gone", "email": "gone@example.com", "active": False})
+        no_email = self.env["res.partner"].create({"name": "No Email"})
+        company_no_email = self.env["res.partner"].create({"name": "Silent Ltd", "is_company": True})
+        invalid_email = self.env["res.partner"].create({"name": "Typo", "email": "typo@@example"})
+        surveys = {
+            partner: self._due_survey(partner)
+            for partner in (refused, blacklisted, archived, no_email, company_no_email, invalid_email, self.customer_2)
+        }
+        self._run_cron()
+        expected = {
+            refused: ("cancelled", "refused NPS surveys"),
+            blacklisted: ("cancelled", "blacklist"),
+            archived: ("cancelled", "archived"),
+            no_email: ("failed", "has no email address"),
+            company_no_email: ("failed", "company record with no email address"),
+            invalid_email: ("failed", "not a valid email address"),
+        }
+        for partner, (state, reason) in expected.items():
+            self.assertEqual(surveys[partner].state, state, partner.name)
+            self.assertIn(reason, surveys[partner].state_reason, partner.name)
+            self.assertFalse(self._survey_mails(surveys[partner]), partner.name)
+        self.assertEqual(surveys[self.customer_2].state, "sent")
+        self.assertFalse(surveys[self.customer_2].state_reason)
+
+    def test_phone_numbers_normalised_with_customer_country(self):
+        self.campaign.channel = "sms"
+        belgium, france = self.env.ref("base.be"), self.env.ref("base.fr")
+        partners = self.env["res.partner"].create(
+            [
+                {"name": "French mobile", "mobile": "06 12 34 56 78", "country_id": france.id},
+                {"name": "Belgian mobile", "mobile": "0470 12 34 56", "country_id": belgium.id},
+                {"name": "Foreign with prefix", "mobile": "+1 415 555 2671", "country_id": france.id},
+                {"name": "Company country", "mobile": "0612345679"},
+                {"name": "Landline only", "phone": "01 44 55 66 77", "country_id": france.id},
+                {"name": "Garbage", "mobile": "12345", "country_id": france.id},
+                {"name": "No number", "country_id": france.id},
+                {"name": "Blacklisted number", "mobile": "06 98 76 54 32", "country_id": france.id},
+            ]
+        )
+        self.env["phone.blacklist"].create({"number": "+33698765432"})
+        surveys = self.Survey.browse([self._due_survey(partner, channel="sms").id for partner in partners])
+        self._run_cron()
+        expected_numbers = ["+33612345678", "+32470123456", "+14155552671", "+33612345679"]
+        for survey, number in zip(surveys[:4], expected_numbers, strict=True):
+            self.assertEqual(survey.state, "sent", survey.partner_id.name)
+            self.assertEqual(survey.channel, "sms")
+            sms = self._survey_sms(survey.partner_id)
+            self.assertEqual(sms.number, number)
+            self.assertEqual(sms.state, "outgoing")
+            self.assertIn(f"/nps/{survey.access_token}", sms.body)
+            self.assertLess(len(sms.body), 160 + 40, "The SMS stays short")
+        landline, garbage, no_number, blacklisted = surveys[4:]
+        self.assertEqual((landline.state, garbage.state, no_number.state), ("failed", "failed", "failed"))
+        self.assertIn("not a mobile number", landline.state_reason)
+        self.assertIn("12345 is not a valid phone number", garbage.state_reason)
+        self.assertIn("has no mobile number", no_number.state_reason)
+        self.assertEqual(blacklisted.state, "cancelled")
+        self.assertIn("phone blacklist", blacklisted.state_reason)
+        self.assertFalse(self._survey_sms(partners[4:]))
+
+    def test_batch_with_broken_records(self):
+        template = self.env.ref("nps_closed_loop.nps_mail_template_survey").copy(
+            {"subject": "{{ object.partner_id.function.upper() }}: one question"}
+        )
+        self.campaign.mail_template_id = template
+        partners = self.env["res.partner"].create(
+            [{"name": f"Fine {index}", "email": f"fine{index}@example.com", "function": "buyer"} for index in range(3)]
+        )
+        broken_render = self.env["res.partner"].create({"name": "No function", "email": "nofunction@example.com"})
+        broken_email = self.env["res.partner"].create({"name": "Bad email", "email": "bad email", "function": "cfo"})
+        fine = self.Survey.browse([self._due_survey(partner).id for partner in partners])
+        render_failure = self._due_survey(broken_render)
+        email_failure = self._due_survey(broken_email)
+        self._run_cron()
+        self.assertEqual(set(fine.mapped("state")), {"sent"})
+        self.assertEqual(len(self._survey_mails(fine)), 3)
+        self.assertEqual(self._survey_mails(fine[0]).subject, "BUYER: one question")
+        self.assertEqual(render_failure.state, "failed")
+        self.assertIn("could not be rendered", render_failure.state_reason)
+        self.assertEqual(email_failure.state, "failed")
+        self.assertIn("not a valid email address", email_failure.state_reason)
+        self.assertFalse(self._survey_mails(render_failure | email_failure))
+
+    def test_two_surveys_for_one_customer_in_one_batch(self):
+        self.campaign.quiet_period_days = 90
+        first = self._due_survey(self.customer_2)
+        second = self._due_survey(self.customer_2)
+        self._run_cron()
+        self.assertEqual(first.state, "sent")
+        self.assertEqual(second.state, "cancelled")
+        self.assertIn("Another survey", second.state_reason)
+
+    def test_reminder_then_expiry(self):
+        survey = self._due_survey(self.customer_2)
+        self._run_cron()
+        self.assertEqual(survey.state, "sent")
+        self._run_cron(NOW + timedelta(days=2))
+        self.assertEqual(len(self._survey_mails(survey)), 1, "No reminder before 3 days")
+        self._run_cron(NOW + timedelta(days=3, hours=1))
+        mails = self._survey_mails(survey)
+        self.assertEqual(len(mails), 2)
+        reminder = mails.filtered(lambda mail: "still love to hear from you" in mail.body_html)
+        self.assertEqual(len(reminder), 1)
+        self.assertEqual(survey.reminder_sent_date, NOW + timedelta(days=3, hours=1))
+        self._run_cron(NOW + timedelta(days=10))
+        self.assertEqual(len(self._survey_mails(survey)), 2, "One reminder only")
+        self.assertEqual(survey.state, "sent")
+        self._run_cron(NOW + timedelta(days=31))
+        self.assertEqual(survey.state, "expired")
+
+    def test_answered_survey_gets_no_reminder(self):
+        survey = self._due_survey(self.customer_2)
+        self._run_cron()
+        survey._record_answer(9)
+        self._run_cron(NOW + timedelta(days=4))
+        self._run_cron(NOW + timedelta(days=40))
+        self.assertEqual(survey.state, "answered")
+        self.assertEqual(len(self._survey_mails(survey)), 1)
+
+    def test_email_then_sms(self):
+        self.campaign.channel = "email_sms"
+        both = self.env["res.partner"].create(
+            {
+                "name": "Both",
+                "email": "both@example.com",
+                "mobile": "06 11 22 33 44",
+                "country_id": self.env.ref("base.fr").id,
+            }
+        )
+        mobile_only = self.env["res.partner"].create(
+            {"name": "Mobile only", "mobile": "06 55 66 77 88", "country_id": self.env.ref("base.fr").id}
+        )
+        by_email = self._due_survey(both)
+        by_sms = self._due_survey(mobile_only)
+        self._run_cron()
+        self.assertRecordValues(
+            by_email | by_sms, [{"state": "sent", "channel": "email"}, {"state": "sent", "channel": "sms"}]
+        )
+        self.assertEqual(len(self._survey_mails(by_email)), 1)
+        self.assertFalse(self._survey_sms(both))
+        self.assertEqual(self._survey_sms(mobile_only).number, "+33655667788")
+        # unanswered: the reminder goes by SMS
+        self._run_cron(NOW + timedelta(days=3, hours=1))
+        sms = self._survey_sms(both)
+        self.assertEqual(sms.number, "+33611223344")
+        self.assertIn(by_email.access_url, sms.body)
+        self.assertEqual(len(self._survey_mails(by_email)), 1)
+
+    def test_send_now_retries_a_failed_survey_once_fixed(self):
+        partner = self.env["res.partner"].create({"name": "Forgetful"})
+        survey = self._due_survey(partner)
+        self._run_cron()
+        self.assertEqual(survey.state, "failed")
+        partner.email = "forgetful@example.com"
+        survey.action_send_now()
+        self.assertEqual(survey.state, "sent")
+        self.assertFalse(survey.state_reason)
+        with self.assertRaises(UserError):
+            survey.action_send_now()
+        self.assertEqual(len(self._survey_mails(survey)), 1)
+
+    def test_send_now_checks_access(self):
+        survey = self._create_survey(self.customer_2, scheduled_date=NOW + timedelta(days=5))
+        survey.with_user(self.user_manager).action_send_now()
+        self.assertEqual(survey.state, "sent")
+        other = self._create_survey(self.customer_2, scheduled_date=NOW + timedelta(days=5))
+        with self.assertRaises(Exception):  # noqa: B017 - AccessError, raised before anything is sent
+            other.with_user(self.user_employee).action_send_now()
+        self.assertEqual(other.state, "scheduled")
+
+
+@tagged("post_install", "-at_install")
+class TestRelationshipWizard(SendingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.campaign_so.active = False  # the orders below must not schedule their own surveys
+        cls.campaign_relationship = cls.env.ref("nps_closed_loop.nps_campaign_relationship")
+        cls.campaign_relationship.write({"quiet_period_days": 90, "sampling_rate": 100, "channel": "email"})
+        cls.segment = cls.env["res.partner"].create(
+            [
+                {"name": "Loyal", "email": "loyal@example.com"},
+                {"name": "Refuser", "email": "refuser@example.com", "nps_consent": "refused"},
+                {"name": "Mute"},
+                {"name": "Recently asked", "email": "recent@example.com"},
+            ]
+        )
+        for partner in cls.segment:
+            cls._confirm_order(partner)
+        cls._create_survey(cls.segment[3], state="answered", score=8, sent_date=datetime.now() - timedelta(days=10))
+        cls.no_order = cls.env["res.partner"].create({"name": "Prospect", "email": "prospect@example.com"})
+
+    def test_preview_then_background_sending(self):
+        wizard = self.env["nps.relationship.wizard"].with_user(self.user_manager).create({})
+        self.assertEqual(wizard.campaign_id, self.campaign_relationship)
+        segment_domain = [("id", "in", (self.segment | self.no_order).ids)]
+        wizard.partner_domain = repr(segment_domain + [("sale_order_ids", "any", [("state", "=", "sale")])])
+        self.assertEqual(wizard.partner_count, 4)
+        self.assertEqual(wizard.survey_count, 1)
+        self.assertEqual(wizard.excluded_count, 3)
+        for reason in ("Refused surveys", "No email address", "Surveyed recently (quiet period)"):
+            self.assertIn(reason, wizard.exclusion_summary)
+        wizard.action_confirm()
+        self.assertEqual(self.campaign_relationship.relationship_pending_count, 1)
+        self.assertFalse(self.Survey.search([("campaign_id", "=", self.campaign_relationship.id)]))
+        self.Survey._cron_send_surveys()
+        survey = self.Survey.search([("campaign_id", "=", self.campaign_relationship.id)])
+        self.assertEqual(survey.partner_id, self.segment[0])
+        self.assertEqual(survey.state, "sent")
+        self.assertEqual(self.campaign_relationship.relationship_pending_count, 0)
+        self.campaign_relationship.invalidate_recordset()
+        self.assertEqual(self.campaign_relationship.sent_count, 1)
+        survey._record_answer(10)
+        self.campaign_relationship.invalidate_recordset()
+        self.assertEqual(self.campaign_relationship.answered_count, 1)
+        self.assertEqual(self.campaign_relationship.response_rate, 100.0)
+
+    def test_default_segment_is_customers_with_an_order_in_the_last_year(self):
+        wizard = self.env["nps.relationship.wizard"].create({})
+        self.assertIn("sale_order_ids", wizard.partner_domain)
+        self.assertGreaterEqual(wizard.partner_count, 4)
+
+    def test_invalid_segment_is_reported_not_stored(self):
+        wizard = self.env["nps.relationship.wizard"].create({"partner_domain": "[('no_such_field', '=', 1)]"})
+        self.assertTrue(wizard.domain_error)
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        wizard.partner_domain = "[('name', '=', "
+        self.assertTrue(wizard.domain_error)
+        self.assertFalse(self.campaign_relationship.relationship_queue)

@@ -1,0 +1,2 @@
+from . import nps_close_loop_wizard
+from . import nps_relationship_wizard
