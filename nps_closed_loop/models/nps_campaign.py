@@ -198,7 +198,8 @@ class NpsCampaign(models.Model):
     )
     resurvey_after_close = fields.Boolean(
         string="Re-survey after closing",
-        help="When a loop is closed, propose to survey the customer again, even during the quiet period (once).",
+        help="When a loop is closed, propose to survey the customer again, even during the quiet period (once). "
+        "Control group detractors are re-surveyed the same number of days after their answer.",
     )
     resurvey_days = fields.Integer(string="Re-survey after (days)", default=30)
     holdout_percent = fields.Float(

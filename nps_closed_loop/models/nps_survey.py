@@ -158,6 +158,7 @@ class NpsSurvey(models.Model):
     )
 
     # ------------------------------------------------------------------
+    # Loop data is for the team, not for the customer reading their own survey on the portal.
     # Closing the loop (callbacks, holdout, recovery)
     # ------------------------------------------------------------------
     loop_state = fields.Selection(
@@ -168,6 +169,7 @@ class NpsSurvey(models.Model):
         index=True,
         tracking=True,
         copy=False,
+        groups="base.group_user",
     )
     callback_user_id = fields.Many2one(
         "res.users",
@@ -177,16 +179,20 @@ class NpsSurvey(models.Model):
         copy=False,
         domain=[("share", "=", False)],
         help="Who calls the customer back: never the employee they dealt with, nor their salesperson.",
+        groups="base.group_user",
     )
-    callback_assign_date = fields.Datetime(string="Callback assigned on", copy=False, readonly=True)
-    callback_deadline = fields.Datetime(copy=False, readonly=True, index=True)
+    callback_assign_date = fields.Datetime(
+        string="Callback assigned on", copy=False, readonly=True, groups="base.group_user"
+    )
+    callback_deadline = fields.Datetime(copy=False, readonly=True, index=True, groups="base.group_user")
     first_contact_date = fields.Datetime(
         string="First contact",
         copy=False,
         readonly=True,
         help="When the callback was made (the callback activity marked done), the customer reached or not.",
+        groups="base.group_user",
     )
-    loop_close_date = fields.Datetime(string="Closing date", copy=False, readonly=True)
+    loop_close_date = fields.Datetime(string="Closing date", copy=False, readonly=True, groups="base.group_user")
     outcome = fields.Selection(
         [
             ("resolved", "Resolved"),
@@ -197,6 +203,7 @@ class NpsSurvey(models.Model):
         copy=False,
         index=True,
         tracking=True,
+        groups="base.group_user",
     )
     reason_ids = fields.Many2many("nps.reason", string="Reasons", copy=False, groups="base.group_user")
     loop_notes = fields.Html(
@@ -211,14 +218,18 @@ class NpsSurvey(models.Model):
         store=True,
         aggregator="avg",
         digits=(16, 1),
+        groups="base.group_user",
     )
-    sla_met = fields.Boolean(string="SLA met", compute="_compute_loop_sla", store=True, index=True)
+    sla_met = fields.Boolean(
+        string="SLA met", compute="_compute_loop_sla", store=True, index=True, groups="base.group_user"
+    )
     loop_overdue = fields.Boolean(
         string="Overdue",
         copy=False,
         readonly=True,
         index=True,
         help="Not called back by the deadline: escalated to the NPS managers.",
+        groups="base.group_user",
     )
     contact_refused = fields.Boolean(
         string="Contact not allowed",
@@ -226,6 +237,7 @@ class NpsSurvey(models.Model):
         store=True,
         index=True,
         help="A detractor who did not allow us to contact them: no callback.",
+        groups="base.group_user",
     )
     holdout = fields.Boolean(
         string="Control group",
@@ -234,6 +246,7 @@ class NpsSurvey(models.Model):
         index=True,
         help="Drawn at random into the campaign's control group: no callback, "
         "so that the effect of calling back can be measured.",
+        groups="base.group_user",
     )
     followup_of_id = fields.Many2one(
         "nps.survey",
@@ -251,9 +264,10 @@ class NpsSurvey(models.Model):
         store=True,
         index=True,
         help="A detractor whose follow-up answer is passive or promoter.",
+        groups="base.group_user",
     )
-    loop_warning = fields.Char(copy=False, readonly=True)
-    detractor_alert_date = fields.Datetime(copy=False, readonly=True)
+    loop_warning = fields.Char(copy=False, readonly=True, groups="base.group_user")
+    detractor_alert_date = fields.Datetime(copy=False, readonly=True, groups="base.group_user")
     promoter_thanks_sent = fields.Boolean(copy=False, readonly=True)
 
     _sql_constraints = [
@@ -408,6 +422,10 @@ class NpsSurvey(models.Model):
             survey.holdout = survey._nps_draw_holdout()
             if wants_callback and not survey.holdout:
                 survey._nps_create_callback()
+            elif survey.holdout and survey.campaign_id.resurvey_after_close:
+                # The control group is re-surveyed as well (counted from its answer, as it has no
+                # loop to close): otherwise its later NPS and recovery could never be compared.
+                survey._nps_schedule_followup(survey.campaign_id.resurvey_days)
         elif survey.loop_state == "open" and is_change:
             survey._nps_callback_activities().write({"note": survey._nps_callback_note()})
         if survey.category == "detractor" and not survey.detractor_alert_date:

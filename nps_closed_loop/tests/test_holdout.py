@@ -129,6 +129,23 @@ class TestResurveyAndComparison(common_loop.LoopCommon):
         self.assertEqual(followup.partner_id, self.customer)
         self.assertEqual((followup.res_model, followup.res_id), ("sale.order", self.order.id))
 
+    def test_control_group_is_resurveyed_after_answer(self):
+        self.campaign.write({"holdout_percent": 100.0})
+        with freeze_time("2026-03-04 10:00:00"):
+            survey = self._answer(2)
+            survey._record_answer(3, comment="Changed my mind", contact_allowed=True)
+        self.assertTrue(survey.holdout)
+        followup = survey.followup_survey_ids
+        self.assertEqual(len(followup), 1, "one re-survey, even when the answer is changed")
+        self.assertEqual(followup.scheduled_date, datetime(2026, 4, 3, 10, 0))
+        self.assertEqual(followup.state, "scheduled")
+
+    def test_control_group_not_resurveyed_when_campaign_does_not(self):
+        self.campaign.write({"holdout_percent": 100.0, "resurvey_after_close": False})
+        survey = self._answer(2)
+        self.assertTrue(survey.holdout)
+        self.assertFalse(survey.followup_survey_ids)
+
     def test_wizard_proposes_resurvey_from_campaign(self):
         survey = self._answer(2)
         wizard = self.env["nps.close.loop.wizard"].create({"survey_id": survey.id, "outcome": "resolved"})
@@ -191,8 +208,10 @@ class TestResurveyAndComparison(common_loop.LoopCommon):
         self._confirmed_order(self.customers[3], answer_date + timedelta(days=5))
         self._confirmed_order(self.customers[4], answer_date - timedelta(days=5))
         # Later answers: called 9 and 4, control 7.
+        # The control group's re-surveys were scheduled at their answer; the called ones' at closing.
+        self.assertEqual(len(control.followup_survey_ids), 2)
         for survey, score in ((called[0], 9), (called[1], 4), (control[0], 7)):
-            followup = survey._nps_schedule_followup(30)
+            followup = survey.followup_survey_ids or survey._nps_schedule_followup(30)
             followup.state = "sent"
             followup._record_answer(score, contact_allowed=True)
 
