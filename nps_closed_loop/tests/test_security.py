@@ -77,6 +77,13 @@ class TestNpsSecurity(common.NpsCommon):
         with self.assertRaises(AccessError):
             self.env["nps.campaign"].with_user(self.user_portal).search([])
 
+    def test_portal_cannot_read_loop_data(self):
+        survey = self.survey_portal.with_user(self.user_portal)
+        self.assertEqual(survey.score, 8)
+        for field_name in ("holdout", "loop_state", "callback_user_id", "outcome", "loop_overdue"):
+            with self.subTest(field=field_name), self.assertRaises(AccessError):
+                survey.read([field_name])
+
     def test_public_has_no_access(self):
         with self.assertRaises(AccessError):
             self.env["nps.survey"].with_user(self.user_public).search([])
