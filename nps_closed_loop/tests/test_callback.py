@@ -201,7 +201,9 @@ class TestAssignment(common_loop.LoopCommon):
             self.assertEqual(self._answer(3).callback_user_id, self.caller_c)
         open_loads = dict(
             self.env["nps.survey"]._read_group(
-                [("callback_user_id", "!=", False), ("loop_state", "=", "open")], ["callback_user_id"], ["__count"]
+                [("callback_user_id", "in", self.campaign.callback_user_ids.ids), ("loop_state", "=", "open")],
+                ["callback_user_id"],
+                ["__count"],
             )
         )
         self.assertEqual(open_loads, {self.caller_a: 2, self.caller_b: 2, self.caller_c: 2})
