@@ -9,3 +9,4 @@ from . import test_sending
 from . import test_triggers
 from . import test_loop_http
 from . import test_loop_security
+from . import test_i18n
