@@ -327,8 +327,8 @@ class NpsCampaign(models.Model):
     def action_add_trigger_sale_order(self):
         """Preset: a survey when a sales order is confirmed."""
         self.ensure_one()
-        return self._nps_open_automation(
-            self._nps_create_automation("sale.order", self._nps_sale_order_trigger_values())
+        return self._nps_create_automation("sale.order", self._nps_sale_order_trigger_values())._get_records_action(
+            context={}
         )
 
     def action_add_trigger_ticket_closed(self):
@@ -336,24 +336,15 @@ class NpsCampaign(models.Model):
         self.ensure_one()
         if "helpdesk.ticket" not in self.env:
             raise UserError(self.env._("No helpdesk app is installed."))
-        return self._nps_open_automation(
-            self._nps_create_automation("helpdesk.ticket", self._nps_ticket_closed_trigger_values())
-        )
+        return self._nps_create_automation(
+            "helpdesk.ticket", self._nps_ticket_closed_trigger_values()
+        )._get_records_action(context={})
 
     def action_open_relationship_wizard(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("nps_closed_loop.nps_relationship_wizard_action")
         action["context"] = {"default_campaign_id": self.id}
         return action
-
-    def _nps_open_automation(self, automation):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "base.automation",
-            "res_id": automation.id,
-            "views": [(False, "form")],
-            "target": "current",
-        }
 
     @api.model
     def _nps_sale_order_trigger_values(self):

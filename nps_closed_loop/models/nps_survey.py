@@ -368,13 +368,7 @@ class NpsSurvey(models.Model):
         self.ensure_one()
         if not self.resource_ref:
             return False
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return self.resource_ref._get_records_action(context={})
 
     # ------------------------------------------------------------------
     # Answering

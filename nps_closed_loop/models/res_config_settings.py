@@ -27,10 +27,4 @@ class ResConfigSettings(models.TransientModel):
             raise UserError(self.env._("Install a helpdesk app first (OCA Helpdesk or Odoo Helpdesk)."))
         # settings are for administrators only (model access): they may create the campaign and its rule
         campaign = self.env["nps.campaign"].sudo()._nps_setup_helpdesk_campaign(force=True)
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "nps.campaign",
-            "res_id": campaign.id,
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return campaign.with_env(self.env)._get_records_action(context={})

@@ -282,7 +282,8 @@ class TestSendingRules(SendingCommon):
             for survey in surveys:
                 for field in ("subject", "body_html", "email_from", "reply_to"):
                     self.assertEqual(fast[survey.id][field], standard[survey.id][field], field)
-            self.assertEqual(reminder, "still love to hear from you" in fast[surveys[0].id]["body_html"])
+            english_survey = surveys[1]  # whether French terms are loaded in the database or not
+            self.assertEqual(reminder, "still love to hear from you" in fast[english_survey.id]["body_html"])
 
     def test_message_in_customer_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
