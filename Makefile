@@ -31,8 +31,11 @@ lint: venv
 	$(VENV)/bin/pylint --rcfile=$(CURDIR)/.pylintrc nps_closed_loop
 
 bench: postgres config
-	@psql -lqt | cut -d'|' -f1 | grep -qw $(BENCH_DB) || \
-	  $(ODOO) -c .odoorc-test -d $(BENCH_DB) -i nps_closed_loop --without-demo=all --stop-after-init
+	@if psql -lqt | cut -d'|' -f1 | grep -qw $(BENCH_DB); then \
+	  $(ODOO) -c .odoorc-test -d $(BENCH_DB) -u nps_closed_loop --stop-after-init; \
+	else \
+	  $(ODOO) -c .odoorc-test -d $(BENCH_DB) -i nps_closed_loop --without-demo=all --stop-after-init; \
+	fi
 	$(PY) tools/bench.py --odoo-config=$(CURDIR)/.odoorc-test --database=$(BENCH_DB)
 
 odoo-src:

@@ -42,13 +42,13 @@ def fill(env, rows):
         SQL(
             """
             INSERT INTO nps_survey (partner_id, commercial_partner_id, campaign_id, company_id, state, channel,
-                                    access_token, score, category, nps_value, answer_date, answer_month,
+                                    access_token, score, category, nps_value, answer_date, answer_month, loop_state,
                                     create_uid, write_uid, create_date, write_date)
             SELECT p.id, p.id, c.id, %(company)s, 'answered', 'email', md5(random()::text || i::text),
                    s.score,
                    CASE WHEN s.score <= 6 THEN 'detractor' WHEN s.score <= 8 THEN 'passive' ELSE 'promoter' END,
                    CASE WHEN s.score <= 6 THEN -100 WHEN s.score <= 8 THEN 0 ELSE 100 END,
-                   d.answer_date, date_trunc('month', d.answer_date)::date,
+                   d.answer_date, date_trunc('month', d.answer_date)::date, 'none',
                    1, 1, now(), now()
               FROM generate_series(1, %(rows)s) AS i
               CROSS JOIN LATERAL (SELECT mod(i::bigint * 7919, 11) AS score) AS s
