@@ -304,12 +304,14 @@ class NpsSurvey(models.Model):
 
     @api.depends("res_model", "res_id")
     def _compute_res_name(self):
-        for survey in self:
-            if survey.res_model in self.env and survey.res_id:
-                document = self.env[survey.res_model].sudo().browse(survey.res_id).exists()
-                survey.res_name = document.display_name if document else False
-            else:
-                survey.res_name = False
+        # one read per document model, not one per survey (surveys are created in batches)
+        for model_name, surveys in self.grouped("res_model").items():
+            names = {}
+            if model_name in self.env:
+                documents = self.env[model_name].sudo().browse(set(surveys.mapped("res_id")) - {0}).exists()
+                names = {document.id: document.display_name for document in documents}
+            for survey in surveys:
+                survey.res_name = names.get(survey.res_id, False)
 
     @api.depends("res_model", "res_id")
     def _compute_resource_ref(self):
@@ -1060,7 +1062,7 @@ class NpsSurvey(models.Model):
     def _nps_quiet_period_exempt(self):
         """Follow-up re-surveys of an earlier answer may be sent during the quiet period."""
         self.ensure_one()
-        return "followup_of_id" in self._fields and bool(self.followup_of_id)
+        return bool(self.followup_of_id)
 
     def _nps_quiet_period_conflicts(self, now):
         """Surveys to cancel because their customer was surveyed within their campaign's quiet period,
