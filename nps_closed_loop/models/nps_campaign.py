@@ -18,6 +18,13 @@ class NpsCampaign(models.Model):
     _inherit = ["mail.thread"]
     _order = "sequence, id"
 
+    @api.model
+    def _default_user_id(self):
+        # campaigns created at install run as OdooBot, who can call nobody back: the administrator is responsible
+        if self.env.user._is_superuser():
+            return self.env.ref("base.user_admin", raise_if_not_found=False)
+        return self.env.user
+
     # ------------------------------------------------------------------
     # Identity
     # ------------------------------------------------------------------
@@ -33,7 +40,7 @@ class NpsCampaign(models.Model):
     user_id = fields.Many2one(
         "res.users",
         string="Responsible",
-        default=lambda self: self.env.user,
+        default=lambda self: self._default_user_id(),
         tracking=True,
         help="Receives the callbacks nobody else can take.",
     )

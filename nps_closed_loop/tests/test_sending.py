@@ -212,6 +212,13 @@ class TestSchedulingTriggers(SendingCommon):
         with self.assertRaises(AccessError):
             campaign.action_add_trigger_sale_order()
 
+    def test_shipped_campaign_has_a_real_responsible(self):
+        # installed as OdooBot, who can call nobody back
+        self.assertEqual(self.campaign_so.user_id, self.env.ref("base.user_admin"))
+        self.assertEqual(
+            self.env["nps.campaign"].with_user(self.user_manager).create({"name": "Mine"}).user_id, self.user_manager
+        )
+
     def test_server_action_needs_a_campaign(self):
         with self.assertRaises(ValidationError):
             self.env["ir.actions.server"].create(
