@@ -16,6 +16,7 @@ from .nps_score_field import NullableInteger
 
 DETRACTOR_MAX = 6
 PASSIVE_MAX = 8
+CATEGORY_SELECTION = [("detractor", "Detractor"), ("passive", "Passive"), ("promoter", "Promoter")]
 CATEGORY_NPS_VALUE = {"detractor": -100, "passive": 0, "promoter": 100}
 
 _logger = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class NpsSurvey(models.Model):
     )
     score = NullableInteger(aggregator="avg", copy=False, tracking=True, help="0 to 10; empty until answered.")
     category = fields.Selection(
-        [("detractor", "Detractor"), ("passive", "Passive"), ("promoter", "Promoter")],
+        CATEGORY_SELECTION,
         compute="_compute_category",
         store=True,
         index=True,

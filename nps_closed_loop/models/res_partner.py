@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from .nps_score_field import NullableInteger
+from .nps_survey import CATEGORY_SELECTION
 
 
 class ResPartner(models.Model):
@@ -16,7 +17,7 @@ class ResPartner(models.Model):
     nps_survey_count = fields.Integer(string="NPS surveys count", compute="_compute_nps_survey_count")
     nps_last_score = NullableInteger(string="Last NPS score", compute="_compute_nps_last", store=True, aggregator="avg")
     nps_last_category = fields.Selection(
-        [("detractor", "Detractor"), ("passive", "Passive"), ("promoter", "Promoter")],
+        CATEGORY_SELECTION,
         string="Last NPS category",
         compute="_compute_nps_last",
         store=True,
