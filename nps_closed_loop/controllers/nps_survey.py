@@ -1,5 +1,4 @@
 import re
-from datetime import timedelta
 
 from odoo import fields, http
 from odoo.http import request
@@ -20,7 +19,6 @@ ALLOWED_FORM_FIELDS = frozenset((*ANSWER_FIELDS, "csrf_token"))
 CHECKBOX_ON_VALUES = ("1", "on")
 CLOSED_STATES = ("expired", "cancelled")
 PENDING_STATES = ("scheduled", "sent")
-DEFAULT_ANSWER_CHANGE_DAYS = 7
 # Two 5000-character fields of 4-byte characters, percent-encoded, fit with room to spare;
 # anything bigger is refused by Odoo (413) before it is parsed.
 MAX_FORM_BYTES = 256 * 1024
@@ -167,11 +165,8 @@ class NpsSurveyController(http.Controller):
                 return self._nps_render_answered(survey, form_values=answer, errors=errors, status=400)
             return self._nps_render_form(survey, answer, errors=errors, status=400)
         if not self._nps_is_same_answer(survey, answer):
-            is_first_answer = survey.state != "answered"
             # What reacts to the answer (callbacks, notes, alerts) is read by the team, not the customer.
             self._nps_staff_survey(survey)._record_answer(**answer)
-            if is_first_answer:
-                survey.answer_editable_until = survey.answer_date + timedelta(days=self._nps_change_days(survey))
         return request.redirect(f"/nps/{survey.access_token}/thanks", code=303)
 
     @staticmethod
@@ -216,7 +211,7 @@ class NpsSurveyController(http.Controller):
             # clicked in the email, or a change that needs fixing).
             open_change=bool(errors) or (preselect is not None and preselect != survey.score),
             answer_date=self._nps_format_date(survey, survey.answer_date),
-            editable_until=can_change and self._nps_format_date(survey, self._nps_editable_until(survey)),
+            editable_until=can_change and self._nps_format_date(survey, survey._nps_answer_editable_until()),
         )
         return self._nps_render("nps_closed_loop.nps_survey_page_answered", values, status=status)
 
@@ -312,21 +307,10 @@ class NpsSurveyController(http.Controller):
     # ------------------------------------------------------------------
     # Changing an answer
     # ------------------------------------------------------------------
-    @staticmethod
-    def _nps_change_days(survey):
-        days = survey.campaign_id.answer_change_days if survey.campaign_id else DEFAULT_ANSWER_CHANGE_DAYS
-        return max(days, 0)
-
-    def _nps_editable_until(self, survey):
-        if survey.answer_editable_until:
-            return survey.answer_editable_until
-        # Answered elsewhere than on this page (e.g. imported): count from the answer date.
-        return survey.answer_date and survey.answer_date + timedelta(days=self._nps_change_days(survey))
-
     def _nps_can_change(self, survey):
         if survey.state != "answered" or self._nps_is_foreign_user(survey):
             return False
-        deadline = self._nps_editable_until(survey)
+        deadline = survey._nps_answer_editable_until()
         return bool(deadline) and fields.Datetime.now() < deadline
 
     @staticmethod

@@ -16,6 +16,7 @@ from .nps_score_field import NullableInteger
 
 DETRACTOR_MAX = 6
 PASSIVE_MAX = 8
+DEFAULT_ANSWER_CHANGE_DAYS = 7
 CATEGORY_SELECTION = [("detractor", "Detractor"), ("passive", "Passive"), ("promoter", "Promoter")]
 CATEGORY_NPS_VALUE = {"detractor": -100, "passive": 0, "promoter": 100}
 
@@ -385,18 +386,34 @@ class NpsSurvey(models.Model):
         """
         self.ensure_one()
         is_change = self.state == "answered"
-        self.write(
-            {
-                "score": score,
-                "comment": comment or False,
-                "followup": followup or False,
-                "contact_allowed": bool(contact_allowed),
-                "state": "answered",
-                "answer_date": fields.Datetime.now(),
-            }
-        )
+        now = fields.Datetime.now()
+        values = {
+            "score": score,
+            "comment": comment or False,
+            "followup": followup or False,
+            "contact_allowed": bool(contact_allowed),
+            "state": "answered",
+            "answer_date": now,
+        }
+        if not is_change:
+            # the change window counts from the first answer: changing it does not extend it
+            values["answer_editable_until"] = now + timedelta(days=self._nps_answer_change_days())
+        self.write(values)
         self._nps_after_answer(is_change=is_change)
         return True
+
+    def _nps_answer_change_days(self):
+        self.ensure_one()
+        days = self.campaign_id.answer_change_days if self.campaign_id else DEFAULT_ANSWER_CHANGE_DAYS
+        return max(days, 0)
+
+    def _nps_answer_editable_until(self):
+        """Until when the customer may change the answer from the survey link."""
+        self.ensure_one()
+        if self.answer_editable_until:
+            return self.answer_editable_until
+        # answered elsewhere than on the survey page (e.g. imported): count from the answer date
+        return self.answer_date and self.answer_date + timedelta(days=self._nps_answer_change_days())
 
     def _nps_after_answer(self, is_change=False):
         """Hook: what follows an answer. ``is_change`` is True when an earlier answer was changed.

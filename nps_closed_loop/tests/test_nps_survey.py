@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import ValidationError
@@ -118,3 +120,7 @@ class TestNpsSurvey(common.NpsCommon):
         self.assertTrue(survey.contact_allowed)
         self.assertTrue(survey.answer_date)
         self.assertEqual(survey.answer_month, survey.answer_date.date().replace(day=1))
+        self.assertEqual(survey.answer_editable_until, survey.answer_date + timedelta(days=7))
+        first_deadline = survey.answer_editable_until
+        survey._record_answer(9)
+        self.assertEqual(survey.answer_editable_until, first_deadline, "a change does not extend the window")
