@@ -18,6 +18,8 @@ class NpsCampaign(models.Model):
     _inherit = ["mail.thread"]
     _order = "sequence, id"
 
+    _NPS_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
     @api.model
     def _default_user_id(self):
         # campaigns created at install run as OdooBot, who can call nobody back: the administrator is responsible
@@ -238,6 +240,31 @@ class NpsCampaign(models.Model):
     )
 
     # ------------------------------------------------------------------
+    # Called detractors versus the control group (one query for all campaigns)
+    # ------------------------------------------------------------------
+    called_detractor_count = fields.Integer(string="Called detractors", compute="_compute_holdout_comparison")
+    holdout_detractor_count = fields.Integer(string="Control detractors", compute="_compute_holdout_comparison")
+    contact_refused_count = fields.Integer(string="Contact not allowed", compute="_compute_holdout_comparison")
+    called_repurchase_rate = fields.Float(
+        string="Called: repurchase (%)", compute="_compute_holdout_comparison", digits=(16, 1)
+    )
+    holdout_repurchase_rate = fields.Float(
+        string="Control: repurchase (%)", compute="_compute_holdout_comparison", digits=(16, 1)
+    )
+    called_followup_count = fields.Integer(string="Called: follow-ups answered", compute="_compute_holdout_comparison")
+    holdout_followup_count = fields.Integer(
+        string="Control: follow-ups answered", compute="_compute_holdout_comparison"
+    )
+    called_later_nps = fields.Float(string="Called: later NPS", compute="_compute_holdout_comparison", digits=(16, 1))
+    holdout_later_nps = fields.Float(string="Control: later NPS", compute="_compute_holdout_comparison", digits=(16, 1))
+    called_recovery_rate = fields.Float(
+        string="Called: recovered (%)", compute="_compute_holdout_comparison", digits=(16, 1)
+    )
+    holdout_recovery_rate = fields.Float(
+        string="Control: recovered (%)", compute="_compute_holdout_comparison", digits=(16, 1)
+    )
+
+    # ------------------------------------------------------------------
     # Statistics (one grouped query for all campaigns)
     # ------------------------------------------------------------------
     survey_count = fields.Integer(compute="_compute_statistics")
@@ -281,8 +308,6 @@ class NpsCampaign(models.Model):
     # ------------------------------------------------------------------
     # Sending
     # ------------------------------------------------------------------
-    _NPS_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
     @api.constrains(
         "send_window",
         "send_hour_from",
@@ -463,16 +488,21 @@ class NpsCampaign(models.Model):
         draw = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64
         return draw * 100 < self.sampling_rate
 
+    def _nps_quiet_field(self):
+        """The survey field the quiet period is counted on: the contact, or its whole company."""
+        self.ensure_one()
+        return "commercial_partner_id" if self.quiet_period_scope == "company" else "partner_id"
+
     def _nps_quiet_key(self, partner):
         self.ensure_one()
-        return partner.commercial_partner_id.id if self.quiet_period_scope == "company" else partner.id
+        return partner.commercial_partner_id.id if self._nps_quiet_field() == "commercial_partner_id" else partner.id
 
     def _nps_recently_surveyed(self, partners, now):
         """Keys (contacts or companies, per the scope) surveyed within the quiet period, or about to be."""
         self.ensure_one()
         if not self.quiet_period_days or not partners:
             return set()
-        field = "commercial_partner_id" if self.quiet_period_scope == "company" else "partner_id"
+        field = self._nps_quiet_field()
         keys = partners.commercial_partner_id.ids if field == "commercial_partner_id" else partners.ids
         since = now - timedelta(days=self.quiet_period_days)
         groups = (
@@ -634,28 +664,6 @@ class NpsCampaign(models.Model):
     # ------------------------------------------------------------------
     # Closing the loop
     # ------------------------------------------------------------------
-    called_detractor_count = fields.Integer(string="Called detractors", compute="_compute_holdout_comparison")
-    holdout_detractor_count = fields.Integer(string="Control detractors", compute="_compute_holdout_comparison")
-    contact_refused_count = fields.Integer(string="Contact not allowed", compute="_compute_holdout_comparison")
-    called_repurchase_rate = fields.Float(
-        string="Called: repurchase (%)", compute="_compute_holdout_comparison", digits=(16, 1)
-    )
-    holdout_repurchase_rate = fields.Float(
-        string="Control: repurchase (%)", compute="_compute_holdout_comparison", digits=(16, 1)
-    )
-    called_followup_count = fields.Integer(string="Called: follow-ups answered", compute="_compute_holdout_comparison")
-    holdout_followup_count = fields.Integer(
-        string="Control: follow-ups answered", compute="_compute_holdout_comparison"
-    )
-    called_later_nps = fields.Float(string="Called: later NPS", compute="_compute_holdout_comparison", digits=(16, 1))
-    holdout_later_nps = fields.Float(string="Control: later NPS", compute="_compute_holdout_comparison", digits=(16, 1))
-    called_recovery_rate = fields.Float(
-        string="Called: recovered (%)", compute="_compute_holdout_comparison", digits=(16, 1)
-    )
-    holdout_recovery_rate = fields.Float(
-        string="Control: recovered (%)", compute="_compute_holdout_comparison", digits=(16, 1)
-    )
-
     @api.constrains("holdout_percent", "callback_sla_hours", "resurvey_days", "repurchase_days")
     def _check_loop_settings(self):
         for campaign in self:

@@ -41,6 +41,26 @@ class NpsSurvey(models.Model):
     _order = "answer_date desc nulls last, id desc"
     _rec_names_search = ["partner_id", "res_name"]
 
+    _NPS_SEND_BATCH_SIZE = 500
+    # channel: (campaign template field, default template, message model, its sending cron)
+    _NPS_CHANNEL_MESSAGES = {
+        "email": (
+            "mail_template_id",
+            "nps_closed_loop.nps_mail_template_survey",
+            "mail.mail",
+            "mail.ir_cron_mail_scheduler_action",
+        ),
+        "sms": (
+            "sms_template_id",
+            "nps_closed_loop.nps_sms_template_survey",
+            "sms.sms",
+            "sms.ir_cron_sms_scheduler_action",
+        ),
+    }
+    _NPS_REASON_MAX_LENGTH = 300
+    # email_normalize() is lenient ("a@@b" gives "@b"): a deliverable address has one @ and a dotted domain
+    _NPS_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
     @api.model
     def _default_access_token(self):
         return uuid.uuid4().hex
@@ -151,6 +171,21 @@ class NpsSurvey(models.Model):
         readonly=True,
         copy=False,
         help="The customer's personal data was erased; the answer is kept for statistics.",
+    )
+    reminder_date = fields.Datetime(
+        string="Reminder due",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="When the reminder leaves if the customer has not answered by then.",
+    )
+    reminder_sent_date = fields.Datetime(string="Reminder sent", copy=False, readonly=True)
+    expiry_date = fields.Datetime(
+        string="Expires on",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="Unanswered by then, the survey expires.",
     )
     answer_month = fields.Date(
         compute="_compute_answer_month",
@@ -539,11 +574,16 @@ class NpsSurvey(models.Model):
         draw = random.Random(f"{campaign.holdout_seed}:{self.id}").random()
         return draw * 100.0 < campaign.holdout_percent
 
+    def _nps_salespeople(self):
+        """The customer's salesperson and their company's."""
+        self.ensure_one()
+        survey = self.sudo()
+        return survey.partner_id.user_id | survey.commercial_partner_id.user_id
+
     def _nps_callback_excluded_users(self):
         """Who must never call this customer back: the employee they dealt with and their salesperson."""
         self.ensure_one()
-        survey = self.sudo()
-        return survey.contact_user_id | survey.partner_id.user_id | survey.commercial_partner_id.user_id
+        return self.sudo().contact_user_id | self._nps_salespeople()
 
     def _nps_check_callback_user(self, user):
         """Refuse the original contact or the customer's salesperson as the callback assignee."""
@@ -569,9 +609,12 @@ class NpsSurvey(models.Model):
                 )
             )
 
+    def _nps_activities_of_type(self, activity_type_xmlid):
+        activity_type = self.env.ref(activity_type_xmlid, raise_if_not_found=False)
+        return self.sudo().activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type)
+
     def _nps_callback_activities(self):
-        callback_type = self.env.ref("nps_closed_loop.mail_activity_type_nps_callback", raise_if_not_found=False)
-        return self.sudo().activity_ids.filtered(lambda activity: activity.activity_type_id == callback_type)
+        return self._nps_activities_of_type("nps_closed_loop.mail_activity_type_nps_callback")
 
     def _nps_eligible_callback_users(self, users):
         self.ensure_one()
@@ -701,10 +744,6 @@ class NpsSurvey(models.Model):
             subtype_xmlid="mail.mt_note",
         )
 
-    def _nps_salesperson_partners(self):
-        self.ensure_one()
-        return (self.partner_id.user_id | self.commercial_partner_id.user_id).partner_id
-
     def _nps_alert_detractor(self):
         """Tell the campaign's followers at once; the salesperson too if the campaign says so."""
         self.ensure_one()
@@ -712,7 +751,7 @@ class NpsSurvey(models.Model):
         campaign = self.campaign_id
         recipients = campaign.message_partner_ids
         if campaign.notify_salesperson:
-            recipients |= self._nps_salesperson_partners()
+            recipients |= self._nps_salespeople().partner_id
         recipients -= self.partner_id | self.commercial_partner_id
         if not recipients:
             return
@@ -762,11 +801,10 @@ class NpsSurvey(models.Model):
     def _nps_schedule_passive_followup(self):
         """Suggest the salesperson a word with a passive customer, once."""
         self.ensure_one()
-        salesperson = self.partner_id.user_id or self.commercial_partner_id.user_id
+        salesperson = self._nps_salespeople()[:1]
         if not (self.campaign_id.passive_followup_activity and salesperson):
             return
-        activity_type = self.env.ref("nps_closed_loop.mail_activity_type_nps_passive_followup")
-        if self.activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type):
+        if self._nps_activities_of_type("nps_closed_loop.mail_activity_type_nps_passive_followup"):
             return
         self.activity_schedule(
             "nps_closed_loop.mail_activity_type_nps_passive_followup",
@@ -899,27 +937,6 @@ class NpsSurvey(models.Model):
     # ------------------------------------------------------------------
     # Sending
     # ------------------------------------------------------------------
-    reminder_date = fields.Datetime(
-        string="Reminder due",
-        copy=False,
-        readonly=True,
-        index="btree_not_null",
-        help="When the reminder leaves if the customer has not answered by then.",
-    )
-    reminder_sent_date = fields.Datetime(string="Reminder sent", copy=False, readonly=True)
-    expiry_date = fields.Datetime(
-        string="Expires on",
-        copy=False,
-        readonly=True,
-        index="btree_not_null",
-        help="Unanswered by then, the survey expires.",
-    )
-
-    _NPS_SEND_BATCH_SIZE = 500
-    _NPS_REASON_MAX_LENGTH = 300
-    # email_normalize() is lenient ("a@@b" gives "@b"): a deliverable address has one @ and a dotted domain
-    _NPS_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-
     def action_send_now(self):
         """Send scheduled surveys without waiting for their date, or retry failed ones (e.g. once the
         customer's address is fixed); every sending rule still applies."""
@@ -1110,7 +1127,7 @@ class NpsSurvey(models.Model):
         taken = set()
         for survey in candidates.sorted(lambda survey: (survey.scheduled_date or now, survey.id)):
             campaign = survey.campaign_id
-            field = "commercial_partner_id" if campaign.quiet_period_scope == "company" else "partner_id"
+            field = campaign._nps_quiet_field()
             key = (field, survey[field].id)
             last = last_sent[field].get(survey[field].id)
             if last and last >= now - timedelta(days=campaign.quiet_period_days):
@@ -1294,26 +1311,39 @@ class NpsSurvey(models.Model):
                 failures[survey] = self._nps_failure(self.env._("The message could not be created:"), error)
         return records
 
-    def _nps_queue_emails(self, verdicts, reminder=False):
+    def _nps_queue_messages(self, channel, render, message_values, reminder=False):
+        """Render and create the messages of one channel in batch; return ``{survey: failure verdict}``.
+
+        ``render(template, ids)`` gives ``{id: rendered}``; ``message_values(survey, rendered)`` the values
+        of its ``mail.mail`` or ``sms.sms``.
+        """
+        template_field, default_xmlid, model_name, cron_xmlid = self._NPS_CHANNEL_MESSAGES[channel]
+        default_template = self.env.ref(default_xmlid)
         failures = {}
         survey_values = []
-        default_template = self.env.ref("nps_closed_loop.nps_mail_template_survey")
-        by_template = self.grouped(lambda survey: survey.campaign_id.mail_template_id or default_template)
-        for template, surveys in by_template.items():
+        for template, surveys in self.grouped(
+            lambda survey: survey.campaign_id[template_field] or default_template
+        ).items():
             template_ctx = template.sudo().with_context(nps_reminder=reminder)
             rendered, errors = surveys._nps_render_batch(
-                lambda ids, template_ctx=template_ctx: self._nps_render_mails(template_ctx, ids)
+                lambda ids, template_ctx=template_ctx: render(template_ctx, ids)
             )
             failures.update(errors)
             survey_values += [
-                (survey, survey._nps_mail_values(rendered[survey.id], verdicts[survey]))
-                for survey in surveys
-                if survey.id in rendered
+                (survey, message_values(survey, rendered[survey.id])) for survey in surveys if survey.id in rendered
             ]
         if survey_values:
-            self._nps_create_batch("mail.mail", survey_values, failures)
-            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+            self._nps_create_batch(model_name, survey_values, failures)
+            self.env.ref(cron_xmlid)._trigger()
         return failures
+
+    def _nps_queue_emails(self, verdicts, reminder=False):
+        return self._nps_queue_messages(
+            "email",
+            self._nps_render_mails,
+            lambda survey, rendered: survey._nps_mail_values(rendered, verdicts[survey]),
+            reminder,
+        )
 
     @api.model
     def _nps_render_mails(self, template, res_ids):
@@ -1372,36 +1402,21 @@ class NpsSurvey(models.Model):
         return {key: value for key, value in values.items() if value is not None and value is not False}
 
     def _nps_queue_sms(self, verdicts, reminder=False):
-        failures = {}
-        survey_values = []
-        default_template = self.env.ref("nps_closed_loop.nps_sms_template_survey")
-        by_template = self.grouped(lambda survey: survey.campaign_id.sms_template_id or default_template)
-        for template, surveys in by_template.items():
-            template_ctx = template.sudo().with_context(nps_reminder=reminder)
-            rendered, errors = surveys._nps_render_batch(
-                lambda ids, template_ctx=template_ctx: template_ctx._render_field("body", ids, compute_lang=True)
-            )
-            failures.update(errors)
-            survey_values += [
-                (
-                    survey,
-                    {
-                        "number": verdicts[survey]["number"],
-                        "body": rendered[survey.id],
-                        "partner_id": survey.partner_id.id,
-                        "state": "outgoing",
-                    },
-                )
-                for survey in surveys
-                if survey.id in rendered
-            ]
-        if survey_values:
-            self._nps_create_batch("sms.sms", survey_values, failures)
-            self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
-        return failures
+        return self._nps_queue_messages(
+            "sms",
+            lambda template, ids: template._render_field("body", ids, compute_lang=True),
+            lambda survey, body: {
+                "number": verdicts[survey]["number"],
+                "body": body,
+                "partner_id": survey.partner_id.id,
+                "state": "outgoing",
+            },
+            reminder,
+        )
 
     def _nps_log_on_documents(self):
         """Post "NPS survey sent" on the source documents that have a chatter, one batch per model."""
+        channel_labels = dict(self._fields["channel"]._description_selection(self.env))
         for model_name, surveys in self.filtered("res_model").grouped("res_model").items():
             if model_name not in self.env or not hasattr(self.env[model_name], "_message_log_batch"):
                 continue
@@ -1412,7 +1427,7 @@ class NpsSurvey(models.Model):
                 % self.env._(
                     "NPS survey sent to %(customer)s (%(channel)s).",
                     customer=survey.partner_id.display_name,
-                    channel=dict(self._fields["channel"]._description_selection(self.env))[survey.channel],
+                    channel=channel_labels[survey.channel],
                 )
                 for survey in surveys
                 if survey.res_id in existing
