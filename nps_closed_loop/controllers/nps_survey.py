@@ -18,7 +18,6 @@ ANSWER_FIELDS = ("score", "comment", "followup", "contact_allowed")
 ALLOWED_FORM_FIELDS = frozenset((*ANSWER_FIELDS, "csrf_token"))
 CHECKBOX_ON_VALUES = ("1", "on")
 CLOSED_STATES = ("expired", "cancelled")
-PENDING_STATES = ("scheduled", "sent")
 # Two 5000-character fields of 4-byte characters, percent-encoded, fit with room to spare;
 # anything bigger is refused by Odoo (413) before it is parsed.
 MAX_FORM_BYTES = 256 * 1024
@@ -324,19 +323,5 @@ class NpsSurveyController(http.Controller):
     # Opting out
     # ------------------------------------------------------------------
     def _nps_opt_out(self, survey):
-        """Refuse all future surveys for this customer and cancel those not answered yet."""
-        partner = survey.partner_id
-        staff_env = self._nps_staff_survey(survey).env
-        pending = staff_env["nps.survey"].search([("partner_id", "=", partner.id), ("state", "in", PENDING_STATES)])
-        pending.write({"state": "cancelled", "state_reason": staff_env._("The customer opted out of NPS surveys.")})
-        partner.with_env(staff_env).nps_consent = "refused"
-        partner.with_env(staff_env).message_post(
-            body=staff_env._(
-                "Opted out of NPS surveys from the link in a survey message "
-                "(%(count)s pending survey(s) cancelled).",
-                count=len(pending),
-            ),
-            author_id=partner.id,
-            message_type="comment",
-            subtype_xmlid="mail.mt_note",
-        )
+        # written in the company's language: the team reads the note and the reasons
+        self._nps_staff_survey(survey).partner_id._nps_opt_out()

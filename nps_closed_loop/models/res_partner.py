@@ -91,6 +91,23 @@ class ResPartner(models.Model):
             partner.nps_last_category = survey.category if survey else False
             partner.nps_last_answer_date = survey.answer_date if survey else False
 
+    def _nps_opt_out(self):
+        """Refuse all future NPS surveys and cancel those not answered yet (the customer's one-click opt-out)."""
+        self.ensure_one()
+        pending = self.env["nps.survey"].search([("partner_id", "=", self.id), ("state", "in", ("scheduled", "sent"))])
+        pending.write({"state": "cancelled", "state_reason": self.env._("The customer opted out of NPS surveys.")})
+        self.nps_consent = "refused"
+        self.message_post(
+            body=self.env._(
+                "Opted out of NPS surveys from the link in a survey message (%(count)s pending survey(s) cancelled).",
+                count=len(pending),
+            ),
+            author_id=self.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        return pending
+
     def action_view_nps_surveys(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("nps_closed_loop.nps_survey_action")
