@@ -15,7 +15,7 @@ ADDONS   := $(ODOO_SRC)/addons,$(ODOO_SRC)/odoo/addons,$(CURDIR)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PYTHONPATH := $(ODOO_SRC)
 
-.PHONY: run test lint bench odoo-src system postgres venv config demo-db test-db clean
+.PHONY: run test lint bench i18n odoo-src system postgres venv config demo-db test-db clean
 
 run: demo-db
 	$(ODOO) -c $(CURDIR)/.odoorc -d $(DB) --http-port=$(HTTP_PORT)
@@ -26,9 +26,10 @@ test: lint test-db
 	    rc=$$?; [ $$rc -eq 5 ] && echo "no test collected" >&2; exit $$rc
 
 lint: venv
-	$(VENV)/bin/ruff check nps_closed_loop setup.py
-	$(VENV)/bin/ruff format --check nps_closed_loop setup.py
+	$(VENV)/bin/ruff check nps_closed_loop setup.py tools
+	$(VENV)/bin/ruff format --check nps_closed_loop setup.py tools
 	$(VENV)/bin/pylint --rcfile=$(CURDIR)/.pylintrc nps_closed_loop
+	$(PY) tools/addon_readme.py --check
 
 bench: postgres config
 	@if psql -lqt | cut -d'|' -f1 | grep -qw $(BENCH_DB); then \
@@ -37,6 +38,15 @@ bench: postgres config
 	  $(ODOO) -c .odoorc-test -d $(BENCH_DB) -i nps_closed_loop --without-demo=all --stop-after-init; \
 	fi
 	$(PY) tools/bench.py --odoo-config=$(CURDIR)/.odoorc-test --database=$(BENCH_DB)
+
+# Refresh the .pot from the test database (module installed, code as it is now) and merge it into fr.po;
+# new terms then show up untranslated in fr.po, which tests/test_i18n.py requires to be filled in.
+i18n: config
+	$(ODOO) -c .odoorc-test -d $(TEST_DB) -u nps_closed_loop --stop-after-init --log-level=warn
+	$(ODOO) -c .odoorc-test -d $(TEST_DB) --i18n-export=$(CURDIR)/nps_closed_loop/i18n/nps_closed_loop.pot \
+	    --modules=nps_closed_loop --stop-after-init --log-level=warn
+	msgmerge --quiet --no-fuzzy-matching --update --backup=none \
+	    nps_closed_loop/i18n/fr.po nps_closed_loop/i18n/nps_closed_loop.pot
 
 odoo-src:
 	@tools/check_odoo.sh $(ODOO_SRC)

@@ -9,23 +9,17 @@
     "depends": ["mail", "portal", "sale", "sms", "phone_validation", "base_automation", "resource"],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
-        "security/nps_closed_loop_groups.xml",
+        "security/nps_closed_loop_security.xml",
         "security/ir.model.access.csv",
-        "security/nps_survey_security.xml",
-        "security/nps_campaign_security.xml",
-        "security/nps_reason_security.xml",
         "data/mail_template_data.xml",
-        "data/mail_template_loop_data.xml",
         "data/mail_activity_type_data.xml",
         "data/nps_reason_data.xml",
         "data/ir_cron_data.xml",
-        "data/ir_cron_data_loop.xml",
         "data/nps_campaign_data.xml",
         "views/nps_survey_views.xml",
         "views/nps_campaign_views.xml",
         "views/nps_reason_views.xml",
         "views/res_partner_views.xml",
-        "views/nps_survey_loop_views.xml",
         "views/ir_actions_server_views.xml",
         "views/res_config_settings_views.xml",
         "views/nps_survey_templates.xml",
@@ -36,7 +30,6 @@
     ],
     "demo": [
         "demo/nps_demo.xml",
-        "demo/nps_loop_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
@@ -52,5 +45,4 @@
         ],
     },
     "application": True,
-    "installable": True,
 }

@@ -2,8 +2,8 @@
 
 1. NPS ``read_group`` over a million answers stays close to the same aggregate in raw SQL
    (Odoo's own rating.rating: 1.04x raw SQL).
-2. The sending cron manages several hundred surveys per second (a naive loop of
-   ``mail.template.send_mail`` does about 150 per second on 2 cores).
+2. The sending cron sends at least 3 times as many surveys per second as a naive loop of
+   ``mail.template.send_mail`` doing the same job, both measured in the same run.
 
 Run it through ``make bench``: the Makefile creates the bench database once (module installed without demo
 data); this script fills it once with a million answers, then times each goal several times (best run kept).
@@ -14,7 +14,7 @@ import sys
 import time
 
 import odoo
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, api, fields
 from odoo.tools import SQL
 
 ROWS = 1_000_000
@@ -86,32 +86,45 @@ def bench_read_group(env):
 
 
 SEND_SURVEYS = 2000
-SEND_GOAL_PER_SECOND = 300
+NAIVE_SURVEYS = 300
+SEND_GOAL_RATIO = 3.0
+
+
+def _due_surveys(env, campaign, count, prefix):
+    partners = env["res.partner"].create(
+        [{"name": f"{prefix} {i}", "email": f"{prefix.lower()}.{i}@example.com"} for i in range(count)]
+    )
+    surveys = env["nps.survey"].create(
+        [{"partner_id": partner.id, "campaign_id": campaign.id, "scheduled_date": "2000-01-01"} for partner in partners]
+    )
+    env.flush_all()
+    return surveys
 
 
 def bench_sending(env):
-    """Time one cron batch sending SEND_SURVEYS due surveys by email; everything is rolled back."""
+    """Surveys sent per second by one cron batch, and by a naive loop of ``mail.template.send_mail`` doing
+    the same job (mail queued, survey marked sent), measured in the same run; everything is rolled back."""
     env.cr.execute(SQL("SAVEPOINT bench_sending"))
     try:
-        partners = env["res.partner"].create(
-            [{"name": f"Send bench {i}", "email": f"send.bench.{i}@example.com"} for i in range(SEND_SURVEYS)]
-        )
         campaign = env["nps.campaign"].create({"name": "Send bench", "quiet_period_days": 0})
-        surveys = env["nps.survey"].create(
-            [
-                {"partner_id": partner.id, "campaign_id": campaign.id, "scheduled_date": "2000-01-01"}
-                for partner in partners
-            ]
-        )
-        env.flush_all()
+        surveys = _due_surveys(env, campaign, SEND_SURVEYS, "Send bench")
         start = time.perf_counter()
-        env["nps.survey"]._cron_send_surveys(batch_size=SEND_SURVEYS)
+        env["nps.survey.send"]._cron_send_surveys(batch_size=SEND_SURVEYS)
         env.flush_all()
-        elapsed = time.perf_counter() - start
+        cron_rate = SEND_SURVEYS / (time.perf_counter() - start)
         sent = env["nps.survey"].search_count([("id", "in", surveys.ids), ("state", "=", "sent")])
         mails = env["mail.mail"].search_count([("model", "=", "nps.survey"), ("res_id", "in", surveys.ids)])
         assert sent == mails == SEND_SURVEYS, (sent, mails)
-        return sent / elapsed, elapsed
+
+        naive = _due_surveys(env, campaign, NAIVE_SURVEYS, "Naive bench")
+        template = env.ref("nps_closed_loop.nps_mail_template_survey")
+        start = time.perf_counter()
+        for survey in naive:
+            template.send_mail(survey.id)
+            survey.write({"state": "sent", "sent_date": fields.Datetime.now()})
+        env.flush_all()
+        naive_rate = NAIVE_SURVEYS / (time.perf_counter() - start)
+        return cron_rate, naive_rate
     finally:
         env.cr.execute(SQL("ROLLBACK TO SAVEPOINT bench_sending"))
         env.invalidate_all()
@@ -137,12 +150,13 @@ def main():
             print(
                 f"{name}: ORM {orm_time:.3f} s, raw SQL {sql_time:.3f} s, ratio {ratio:.2f} ({verdict}, goal <= 1.25)"
             )
-        rate, elapsed = bench_sending(env)
-        verdict = "ok" if rate >= SEND_GOAL_PER_SECOND else "SLOW"
+        cron_rate, naive_rate = bench_sending(env)
+        ratio = cron_rate / naive_rate
+        verdict = "ok" if ratio >= SEND_GOAL_RATIO else "SLOW"
         failed |= verdict != "ok"
         print(
-            f"Sending cron: {SEND_SURVEYS} surveys in {elapsed:.2f} s, {rate:.0f} per second "
-            f"({verdict}, goal >= {SEND_GOAL_PER_SECOND})"
+            f"Sending: cron {cron_rate:.0f} surveys/s ({SEND_SURVEYS} in one batch), naive send_mail loop "
+            f"{naive_rate:.0f} surveys/s ({NAIVE_SURVEYS}), ratio {ratio:.1f} ({verdict}, goal >= {SEND_GOAL_RATIO})"
         )
         cr.rollback()
     return 1 if failed else 0

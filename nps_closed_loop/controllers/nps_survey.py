@@ -5,7 +5,7 @@ from odoo.http import request
 from odoo.tools import SQL, consteq, format_date
 from odoo.tools.misc import get_lang
 
-from ..models.nps_survey import score_category
+from ..models.nps_score import CLOSED_STATES, score_category
 
 # Tokens are uuid4 hex strings; anything else is answered with the 404 page before reaching
 # the database (a NUL byte would make PostgreSQL raise) or consteq (which refuses non-ASCII text).
@@ -17,7 +17,6 @@ ANSWER_FIELDS = ("score", "comment", "followup", "contact_allowed")
 # csrf_token is checked and removed from the parameters by Odoo, but it is still in the raw form.
 ALLOWED_FORM_FIELDS = frozenset((*ANSWER_FIELDS, "csrf_token"))
 CHECKBOX_ON_VALUES = ("1", "on")
-CLOSED_STATES = ("expired", "cancelled")
 # Two 5000-character fields of 4-byte characters, percent-encoded, fit with room to spare;
 # anything bigger is refused by Odoo (413) before it is parsed.
 MAX_FORM_BYTES = 256 * 1024
@@ -60,7 +59,7 @@ class NpsSurveyController(http.Controller):
         if not survey:
             return self._nps_render_not_found()
         if survey.state != "answered":
-            return request.redirect(f"/nps/{survey.access_token}", code=303)
+            return request.redirect(survey.access_url, code=303)
         survey = self._nps_set_lang(survey)
         return self._nps_render_answered(survey, just_answered=True)
 
@@ -91,7 +90,7 @@ class NpsSurveyController(http.Controller):
             elif survey.partner_id.nps_consent != "refused":
                 self._nps_opt_out(survey)
                 if not one_click:
-                    return request.redirect(f"/nps/{survey.access_token}/optout", code=303)
+                    return request.redirect(f"{survey.access_url}/optout", code=303)
         return self._nps_render(
             "nps_closed_loop.nps_survey_page_optout",
             self._nps_page_values(survey, opted_out=survey.partner_id.nps_consent == "refused"),
@@ -166,7 +165,7 @@ class NpsSurveyController(http.Controller):
         if not self._nps_is_same_answer(survey, answer):
             # What reacts to the answer (callbacks, notes, alerts) is read by the team, not the customer.
             self._nps_staff_survey(survey)._record_answer(**answer)
-        return request.redirect(f"/nps/{survey.access_token}/thanks", code=303)
+        return request.redirect(f"{survey.access_url}/thanks", code=303)
 
     @staticmethod
     def _nps_render(template, values, status=200):

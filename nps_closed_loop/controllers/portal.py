@@ -5,10 +5,9 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.http import request
 
+from ..models.nps_score import REACHED_STATES
 from .nps_survey import survey_question
 
-# What a customer has been asked: not yet sent, failed or cancelled surveys are none of their business.
-PORTAL_STATES = ("sent", "answered", "expired")
 PAGE_PATTERN = re.compile(r"[0-9]{1,6}")
 
 
@@ -24,7 +23,8 @@ class NpsCustomerPortal(CustomerPortal):
         return values
 
     def _nps_portal_domain(self, pending=False):
-        states = ("sent",) if pending else PORTAL_STATES
+        # what a customer has been asked: not yet sent, failed or cancelled surveys are none of their business
+        states = ("sent",) if pending else REACHED_STATES
         return [("partner_id", "=", request.env.user.partner_id.id), ("state", "in", states)]
 
     @http.route(

@@ -9,7 +9,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-DEFAULT_CALLBACK_SLA_HOURS = 48
+from .nps_score import DEFAULT_CALLBACK_SLA_HOURS, REACHED_STATES
+from .nps_sql import lock_rows_skip_locked
 
 
 class NpsCampaign(models.Model):
@@ -149,26 +150,17 @@ class NpsCampaign(models.Model):
         help="Automation rules that schedule this campaign's surveys.",
     )
     helpdesk_available = fields.Boolean(compute="_compute_helpdesk_available")
-    relationship_queue = fields.Json(
-        copy=False,
-        help="Customers chosen in the relationship NPS wizard whose surveys the cron has not created yet.",
+    relationship_queue_ids = fields.One2many(
+        "nps.relationship.queue",
+        "campaign_id",
+        string="Relationship queue",
+        groups="nps_closed_loop.group_nps_manager",
+        help="Customers chosen in the relationship NPS wizard who have not received their survey yet.",
     )
     relationship_pending_count = fields.Integer(
         string="Waiting to be surveyed",
         compute="_compute_relationship_pending_count",
     )
-
-    _sql_constraints = [
-        ("delay_hours_positive", "CHECK(delay_hours >= 0)", "The delay cannot be negative."),
-        ("quiet_period_positive", "CHECK(quiet_period_days >= 0)", "The quiet period cannot be negative."),
-        (
-            "sampling_rate_range",
-            "CHECK(sampling_rate >= 0 AND sampling_rate <= 100)",
-            "The sampling must be between 0 and 100 %.",
-        ),
-        ("reminder_days_positive", "CHECK(reminder_days >= 0)", "The reminder delay cannot be negative."),
-        ("expiry_days_positive", "CHECK(expiry_days >= 0)", "The expiry delay cannot be negative."),
-    ]
 
     # ------------------------------------------------------------------
     # Closing the loop settings
@@ -273,6 +265,21 @@ class NpsCampaign(models.Model):
     response_rate = fields.Float(string="Response rate (%)", compute="_compute_statistics", digits=(16, 1))
     nps = fields.Float(string="NPS", compute="_compute_statistics", digits=(16, 1))
 
+    _sql_constraints = [
+        ("delay_hours_positive", "CHECK(delay_hours >= 0)", "The delay cannot be negative."),
+        ("quiet_period_positive", "CHECK(quiet_period_days >= 0)", "The quiet period cannot be negative."),
+        (
+            "sampling_rate_range",
+            "CHECK(sampling_rate >= 0 AND sampling_rate <= 100)",
+            "The sampling must be between 0 and 100 %.",
+        ),
+        ("reminder_days_positive", "CHECK(reminder_days >= 0)", "The reminder delay cannot be negative."),
+        ("expiry_days_positive", "CHECK(expiry_days >= 0)", "The expiry delay cannot be negative."),
+    ]
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
     @api.depends("survey_ids.state", "survey_ids.nps_value")
     def _compute_statistics(self):
         stats = {}
@@ -285,7 +292,7 @@ class NpsCampaign(models.Model):
             for campaign, state, count, nps in groups:
                 values = stats.setdefault(campaign.id, {"total": 0, "sent": 0, "answered": 0, "nps": 0.0})
                 values["total"] += count
-                if state in ("sent", "answered", "expired"):
+                if state in REACHED_STATES:
                     values["sent"] += count
                 if state == "answered":
                     values["answered"] = count
@@ -298,15 +305,124 @@ class NpsCampaign(models.Model):
             campaign.response_rate = 100.0 * values["answered"] / values["sent"] if values["sent"] else 0.0
             campaign.nps = values["nps"]
 
-    def action_view_surveys(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("nps_closed_loop.nps_survey_action")
-        action["domain"] = [("campaign_id", "=", self.id)]
-        action["context"] = {"default_campaign_id": self.id}
-        return action
+    @api.depends("action_server_ids.base_automation_id")
+    def _compute_automation_ids(self):
+        for campaign in self:
+            campaign.automation_ids = campaign.action_server_ids.base_automation_id
+
+    def _compute_helpdesk_available(self):
+        self.helpdesk_available = "helpdesk.ticket" in self.env
+
+    @api.depends("relationship_queue_ids")
+    def _compute_relationship_pending_count(self):
+        # a bare count, shown to whoever reads the campaign: the queued customers themselves stay hidden
+        counts = dict(
+            self.env["nps.relationship.queue"]
+            .sudo()
+            ._read_group([("campaign_id", "in", self.ids)], ["campaign_id"], ["__count"])
+        )
+        for campaign in self:
+            campaign.relationship_pending_count = counts.get(campaign._origin, 0)
+
+    @api.depends("survey_ids.loop_state", "survey_ids.holdout", "survey_ids.recovered", "repurchase_days")
+    def _compute_holdout_comparison(self):
+        """Called versus control detractors, side by side, in one query for all campaigns.
+
+        Both groups hold first answers of detractors who allowed contact (the control group is drawn
+        among them only). Repurchase: a sales order of the customer's company confirmed within the
+        repurchase window after the answer. Later NPS and recovery: from the answered follow-up surveys.
+        """
+        figures = {}
+        if self.ids:
+            self.env["nps.survey"].flush_model(
+                [
+                    "campaign_id",
+                    "state",
+                    "category",
+                    "followup_of_id",
+                    "contact_allowed",
+                    "holdout",
+                    "loop_state",
+                    "commercial_partner_id",
+                    "answer_date",
+                    "recovered",
+                    "nps_value",
+                    "company_id",
+                    "contact_refused",
+                ]
+            )
+            self.env["sale.order"].flush_model(["partner_id", "state", "date_order", "company_id"])
+            self.env["res.partner"].flush_model(["commercial_partner_id"])
+            self.flush_model(["repurchase_days"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT s.campaign_id,
+                           COALESCE(s.holdout, FALSE) AS in_holdout,
+                           COUNT(DISTINCT s.id) FILTER (WHERE s.holdout OR s.loop_state != 'none') AS detractors,
+                           COUNT(DISTINCT s.id) FILTER (WHERE (s.holdout OR s.loop_state != 'none') AND EXISTS (
+                               SELECT 1
+                                 FROM sale_order so
+                                 JOIN res_partner p ON p.id = so.partner_id
+                                WHERE p.commercial_partner_id = s.commercial_partner_id
+                                  AND so.company_id = s.company_id
+                                  AND so.state = 'sale'
+                                  AND so.date_order > s.answer_date
+                                  AND so.date_order <= s.answer_date + make_interval(days => c.repurchase_days)
+                           )) AS repurchased,
+                           COUNT(DISTINCT f.id) FILTER (WHERE s.holdout OR s.loop_state != 'none') AS followups,
+                           AVG(f.nps_value) FILTER (WHERE s.holdout OR s.loop_state != 'none') AS later_nps,
+                           COUNT(DISTINCT s.id) FILTER (WHERE (s.holdout OR s.loop_state != 'none') AND s.recovered)
+                               AS recovered,
+                           COUNT(DISTINCT s.id) FILTER (WHERE s.contact_refused) AS contact_refused
+                      FROM nps_survey s
+                      JOIN nps_campaign c ON c.id = s.campaign_id
+                 LEFT JOIN nps_survey f ON f.followup_of_id = s.id AND f.state = 'answered'
+                     WHERE s.campaign_id IN %(campaign_ids)s
+                       AND s.state = 'answered'
+                       AND s.category = 'detractor'
+                       AND s.followup_of_id IS NULL
+                  GROUP BY s.campaign_id, in_holdout
+                    """,
+                    campaign_ids=tuple(self.ids),
+                )
+            )
+            for (
+                campaign_id,
+                holdout,
+                detractors,
+                repurchased,
+                followups,
+                later_nps,
+                recovered,
+                refused,
+            ) in self.env.cr.fetchall():
+                figures[campaign_id, bool(holdout)] = {
+                    "count": detractors,
+                    "repurchase": 100.0 * repurchased / detractors if detractors else 0.0,
+                    "followups": followups,
+                    "later_nps": later_nps or 0.0,
+                    "recovery": 100.0 * recovered / followups if followups else 0.0,
+                    "refused": refused,
+                }
+        empty = {"count": 0, "repurchase": 0.0, "followups": 0, "later_nps": 0.0, "recovery": 0.0, "refused": 0}
+        for campaign in self:
+            called = figures.get((campaign.id, False), empty)
+            control = figures.get((campaign.id, True), empty)
+            campaign.called_detractor_count = called["count"]
+            campaign.holdout_detractor_count = control["count"]
+            campaign.contact_refused_count = called["refused"] + control["refused"]
+            campaign.called_repurchase_rate = called["repurchase"]
+            campaign.holdout_repurchase_rate = control["repurchase"]
+            campaign.called_followup_count = called["followups"]
+            campaign.holdout_followup_count = control["followups"]
+            campaign.called_later_nps = called["later_nps"]
+            campaign.holdout_later_nps = control["later_nps"]
+            campaign.called_recovery_rate = called["recovery"]
+            campaign.holdout_recovery_rate = control["recovery"]
 
     # ------------------------------------------------------------------
-    # Sending
+    # Constraints
     # ------------------------------------------------------------------
     @api.constrains(
         "send_window",
@@ -348,13 +464,33 @@ class NpsCampaign(models.Model):
                     )
                 )
 
-    @api.depends("action_server_ids.base_automation_id")
-    def _compute_automation_ids(self):
+    @api.constrains("holdout_percent", "callback_sla_hours", "resurvey_days", "repurchase_days")
+    def _check_loop_settings(self):
         for campaign in self:
-            campaign.automation_ids = campaign.action_server_ids.base_automation_id
+            if not 0 <= campaign.holdout_percent <= 100:
+                raise ValidationError(self.env._("The control group is a percentage from 0 to 100."))
+            if campaign.callback_sla_hours <= 0:
+                raise ValidationError(self.env._("The callback deadline must be a positive number of hours."))
+            if campaign.resurvey_days < 0 or campaign.repurchase_days < 0:
+                raise ValidationError(self.env._("A number of days cannot be negative."))
 
-    def _compute_helpdesk_available(self):
-        self.helpdesk_available = "helpdesk.ticket" in self.env
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_view_surveys(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("nps_closed_loop.nps_survey_action")
+        action["domain"] = [("campaign_id", "=", self.id)]
+        action["context"] = {"default_campaign_id": self.id}
+        return action
+
+    def action_view_loop_surveys(self):
+        """Detractors of the campaign with their loop: called ones and the control group."""
+        self.ensure_one()
+        action = self.action_view_surveys()
+        action["domain"] = [("campaign_id", "=", self.id), ("category", "=", "detractor")]
+        action["context"] = {**action["context"], "search_default_groupby_holdout": 1}
+        return action
 
     def action_add_trigger_sale_order(self):
         """Preset: a survey when a sales order is confirmed."""
@@ -378,6 +514,9 @@ class NpsCampaign(models.Model):
         action["context"] = {"default_campaign_id": self.id}
         return action
 
+    # ------------------------------------------------------------------
+    # Triggers
+    # ------------------------------------------------------------------
     @api.model
     def _nps_sale_order_trigger_values(self):
         return {
@@ -443,6 +582,9 @@ class NpsCampaign(models.Model):
         params.set_param("nps_closed_loop.helpdesk_campaign_created", "1")
         return campaign
 
+    # ------------------------------------------------------------------
+    # Scheduling: who gets a survey, and when
+    # ------------------------------------------------------------------
     def _nps_send_weekdays(self):
         self.ensure_one()
         return {index for index, day in enumerate(self._NPS_WEEKDAYS) if self[f"send_{day}"]}
@@ -505,22 +647,7 @@ class NpsCampaign(models.Model):
         field = self._nps_quiet_field()
         keys = partners.commercial_partner_id.ids if field == "commercial_partner_id" else partners.ids
         since = now - timedelta(days=self.quiet_period_days)
-        groups = (
-            self.env["nps.survey"]
-            .sudo()
-            ._read_group(
-                [
-                    (field, "in", keys),
-                    "|",
-                    ("state", "=", "scheduled"),
-                    "&",
-                    ("state", "in", ("sent", "answered", "expired")),
-                    ("sent_date", ">=", since),
-                ],
-                [field],
-            )
-        )
-        return {partner.id for (partner,) in groups}
+        return set(self.env["nps.survey"]._nps_last_survey_dates(field, keys, since, include_scheduled=True))
 
     def _nps_filter_entries(self, entries, now, sample=True):
         """Split candidates into those to survey and a count of the others per reason; writes nothing.
@@ -622,155 +749,68 @@ class NpsCampaign(models.Model):
         ]
         return self._nps_schedule(entries)[0]
 
-    @api.depends("relationship_queue")
-    def _compute_relationship_pending_count(self):
-        for campaign in self:
-            campaign.relationship_pending_count = len(campaign.relationship_queue or [])
-
+    # ------------------------------------------------------------------
+    # Relationship NPS queue
+    # ------------------------------------------------------------------
     def _nps_enqueue_partners(self, partners):
-        """Queue customers for the cron, which creates and sends their surveys in batches."""
+        """Queue customers for the cron, which creates and sends their surveys in batches.
+
+        Customers queued already for this campaign are skipped, not queued twice: one INSERT,
+        whatever the size of the segment or of the queue.
+        """
         self.ensure_one()
-        self.relationship_queue = (self.relationship_queue or []) + partners.ids
+        queue = self.env["nps.relationship.queue"]
+        queue.check_access("create")
+        if not partners:
+            return
+        self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO %(table)s (campaign_id, partner_id, company_id, create_uid, create_date, write_uid, write_date)
+                SELECT %(campaign_id)s, partner_id, %(company_id)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(partner_ids)s::int[]) AS partner_id
+                    ON CONFLICT (campaign_id, partner_id) DO NOTHING
+                """,
+                table=SQL.identifier(queue._table),
+                campaign_id=self.id,
+                company_id=self.company_id.id,
+                uid=self.env.uid,
+                now=SQL("(now() AT TIME ZONE 'UTC')"),
+                partner_ids=partners.ids,
+            )
+        )
+        # written behind the ORM's back: forget what it may have read of the queue
+        queue.invalidate_model()
+        self.invalidate_recordset(["relationship_queue_ids", "relationship_pending_count"])
         self.env.ref("nps_closed_loop.ir_cron_nps_send_surveys").sudo()._trigger()
 
     @api.model
     def _nps_process_relationship_queues(self, batch_size, now=None):
         """Create the surveys of up to ``batch_size`` queued customers; return (done, remaining).
 
-        The campaign row is locked so that two workers never take the same customers.
+        The rows taken are locked until the end of the transaction and those locked by another
+        worker are skipped: two workers never take the same customer, nor wait for each other.
         """
-        self.flush_model(["relationship_queue"])
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT id FROM %s WHERE relationship_queue IS NOT NULL AND relationship_queue::text != 'null' "
-                "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
-                SQL.identifier(self._table),
-            )
-        )
+        queue = self.env["nps.relationship.queue"].sudo()
+        rows = lock_rows_skip_locked(queue, ["id", "campaign_id", "partner_id"], batch_size)
         if not rows:
             return 0, 0
-        campaign = self.browse(rows[0][0])
-        queue = campaign.relationship_queue or []
-        batch, rest = queue[:batch_size], queue[batch_size:]
-        partners = self.env["res.partner"].browse(batch).exists()
-        campaign._nps_schedule(
-            [{"partner": partner, "user": partner.user_id, "record": None} for partner in partners],
-            now=now,
-            sample=False,
-        )
-        campaign.relationship_queue = rest or None
-        return len(batch), len(rest)
+        partner_ids_per_campaign = {}
+        for _row_id, campaign_id, partner_id in rows:
+            partner_ids_per_campaign.setdefault(campaign_id, []).append(partner_id)
+        for campaign_id, partner_ids in partner_ids_per_campaign.items():
+            partners = self.env["res.partner"].browse(partner_ids)
+            self.browse(campaign_id)._nps_schedule(
+                [{"partner": partner, "user": partner.user_id, "record": None} for partner in partners],
+                now=now,
+                sample=False,
+            )
+        queue.browse([row[0] for row in rows]).unlink()
+        return len(rows), queue.search_count([])
 
     # ------------------------------------------------------------------
     # Closing the loop
     # ------------------------------------------------------------------
-    @api.constrains("holdout_percent", "callback_sla_hours", "resurvey_days", "repurchase_days")
-    def _check_loop_settings(self):
-        for campaign in self:
-            if not 0 <= campaign.holdout_percent <= 100:
-                raise ValidationError(self.env._("The control group is a percentage from 0 to 100."))
-            if campaign.callback_sla_hours <= 0:
-                raise ValidationError(self.env._("The callback deadline must be a positive number of hours."))
-            if campaign.resurvey_days < 0 or campaign.repurchase_days < 0:
-                raise ValidationError(self.env._("A number of days cannot be negative."))
-
-    @api.depends("survey_ids.loop_state", "survey_ids.holdout", "survey_ids.recovered", "repurchase_days")
-    def _compute_holdout_comparison(self):
-        """Called versus control detractors, side by side, in one query for all campaigns.
-
-        Both groups hold first answers of detractors who allowed contact (the control group is drawn
-        among them only). Repurchase: a sales order of the customer's company confirmed within the
-        repurchase window after the answer. Later NPS and recovery: from the answered follow-up surveys.
-        """
-        figures = {}
-        if self.ids:
-            self.env["nps.survey"].flush_model(
-                [
-                    "campaign_id",
-                    "state",
-                    "category",
-                    "followup_of_id",
-                    "contact_allowed",
-                    "holdout",
-                    "loop_state",
-                    "commercial_partner_id",
-                    "answer_date",
-                    "recovered",
-                    "nps_value",
-                    "company_id",
-                    "contact_refused",
-                ]
-            )
-            self.env["sale.order"].flush_model(["partner_id", "state", "date_order", "company_id"])
-            self.env["res.partner"].flush_model(["commercial_partner_id"])
-            self.flush_model(["repurchase_days"])
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT s.campaign_id,
-                           COALESCE(s.holdout, FALSE) AS in_holdout,
-                           COUNT(DISTINCT s.id) FILTER (WHERE s.holdout OR s.loop_state != 'none') AS detractors,
-                           COUNT(DISTINCT s.id) FILTER (WHERE (s.holdout OR s.loop_state != 'none') AND EXISTS (
-                               SELECT 1
-                                 FROM sale_order so
-                                 JOIN res_partner p ON p.id = so.partner_id
-                                WHERE p.commercial_partner_id = s.commercial_partner_id
-                                  AND so.company_id = s.company_id
-                                  AND so.state = 'sale'
-                                  AND so.date_order > s.answer_date
-                                  AND so.date_order <= s.answer_date + make_interval(days => c.repurchase_days)
-                           )) AS repurchased,
-                           COUNT(DISTINCT f.id) FILTER (WHERE s.holdout OR s.loop_state != 'none') AS followups,
-                           AVG(f.nps_value) FILTER (WHERE s.holdout OR s.loop_state != 'none') AS later_nps,
-                           COUNT(DISTINCT s.id) FILTER (WHERE (s.holdout OR s.loop_state != 'none') AND s.recovered)
-                               AS recovered,
-                           COUNT(DISTINCT s.id) FILTER (WHERE s.contact_refused) AS contact_refused
-                      FROM nps_survey s
-                      JOIN nps_campaign c ON c.id = s.campaign_id
-                 LEFT JOIN nps_survey f ON f.followup_of_id = s.id AND f.state = 'answered'
-                     WHERE s.campaign_id IN %(campaign_ids)s
-                       AND s.state = 'answered'
-                       AND s.category = 'detractor'
-                       AND s.followup_of_id IS NULL
-                  GROUP BY s.campaign_id, in_holdout
-                    """,
-                    campaign_ids=tuple(self.ids),
-                )
-            )
-            for (
-                campaign_id,
-                holdout,
-                detractors,
-                repurchased,
-                followups,
-                later_nps,
-                recovered,
-                refused,
-            ) in self.env.cr.fetchall():
-                figures[campaign_id, bool(holdout)] = {
-                    "count": detractors,
-                    "repurchase": 100.0 * repurchased / detractors if detractors else 0.0,
-                    "followups": followups,
-                    "later_nps": later_nps or 0.0,
-                    "recovery": 100.0 * recovered / followups if followups else 0.0,
-                    "refused": refused,
-                }
-        empty = {"count": 0, "repurchase": 0.0, "followups": 0, "later_nps": 0.0, "recovery": 0.0, "refused": 0}
-        for campaign in self:
-            called = figures.get((campaign.id, False), empty)
-            control = figures.get((campaign.id, True), empty)
-            campaign.called_detractor_count = called["count"]
-            campaign.holdout_detractor_count = control["count"]
-            campaign.contact_refused_count = called["refused"] + control["refused"]
-            campaign.called_repurchase_rate = called["repurchase"]
-            campaign.holdout_repurchase_rate = control["repurchase"]
-            campaign.called_followup_count = called["followups"]
-            campaign.holdout_followup_count = control["followups"]
-            campaign.called_later_nps = called["later_nps"]
-            campaign.holdout_later_nps = control["later_nps"]
-            campaign.called_recovery_rate = called["recovery"]
-            campaign.holdout_recovery_rate = control["recovery"]
-
     def _nps_callback_deadline(self, user, start):
         """Deadline of a callback assigned to ``user`` for an answer given at ``start`` (naive UTC).
 
@@ -787,11 +827,3 @@ class NpsCampaign(models.Model):
                 if deadline:
                     return deadline
         return start + timedelta(hours=hours)
-
-    def action_view_loop_surveys(self):
-        """Detractors of the campaign with their loop: called ones and the control group."""
-        self.ensure_one()
-        action = self.action_view_surveys()
-        action["domain"] = [("campaign_id", "=", self.id), ("category", "=", "detractor")]
-        action["context"] = {**action["context"], "search_default_groupby_holdout": 1}
-        return action

@@ -1,37 +1,25 @@
 import logging
 import random
-import re
 import uuid
 from datetime import datetime, timedelta
 
-import phonenumbers
-from lxml import html
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, email_normalize, format_datetime, html2plaintext
+from odoo.tools import SQL, format_datetime, html2plaintext
+from odoo.tools.sql import create_index
 
+from .nps_score import (
+    CATEGORY_NPS_VALUE,
+    CATEGORY_SELECTION,
+    DEFAULT_ANSWER_CHANGE_DAYS,
+    REACHED_STATES,
+    score_category,
+)
 from .nps_score_field import NullableInteger
 
-DETRACTOR_MAX = 6
-PASSIVE_MAX = 8
-DEFAULT_ANSWER_CHANGE_DAYS = 7
-CATEGORY_SELECTION = [("detractor", "Detractor"), ("passive", "Passive"), ("promoter", "Promoter")]
-CATEGORY_NPS_VALUE = {"detractor": -100, "passive": 0, "promoter": 100}
-
 _logger = logging.getLogger(__name__)
-
-
-def score_category(score):
-    """Category of a 0-10 answer: 0-6 detractor, 7-8 passive, 9-10 promoter."""
-    if score is None or score is False:
-        return False
-    if score <= DETRACTOR_MAX:
-        return "detractor"
-    if score <= PASSIVE_MAX:
-        return "passive"
-    return "promoter"
 
 
 class NpsSurvey(models.Model):
@@ -40,26 +28,6 @@ class NpsSurvey(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
     _order = "answer_date desc nulls last, id desc"
     _rec_names_search = ["partner_id", "res_name"]
-
-    _NPS_SEND_BATCH_SIZE = 500
-    # channel: (campaign template field, default template, message model, its sending cron)
-    _NPS_CHANNEL_MESSAGES = {
-        "email": (
-            "mail_template_id",
-            "nps_closed_loop.nps_mail_template_survey",
-            "mail.mail",
-            "mail.ir_cron_mail_scheduler_action",
-        ),
-        "sms": (
-            "sms_template_id",
-            "nps_closed_loop.nps_sms_template_survey",
-            "sms.sms",
-            "sms.ir_cron_sms_scheduler_action",
-        ),
-    }
-    _NPS_REASON_MAX_LENGTH = 300
-    # email_normalize() is lenient ("a@@b" gives "@b"): a deliverable address has one @ and a dotted domain
-    _NPS_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
     @api.model
     def _default_access_token(self):
@@ -194,10 +162,8 @@ class NpsSurvey(models.Model):
         help="First day of the answer's month, stored so that trends group on an indexed column.",
     )
 
-    # ------------------------------------------------------------------
-    # Loop data is for the team, not for the customer reading their own survey on the portal.
-    # Closing the loop (callbacks, holdout, recovery)
-    # ------------------------------------------------------------------
+    # Closing the loop (callbacks, holdout, recovery): the team's data, not shown to the customer
+    # reading their own survey on the portal.
     loop_state = fields.Selection(
         [("none", "No callback"), ("open", "To call back"), ("contacted", "Contacted"), ("closed", "Closed")],
         string="Loop status",
@@ -292,8 +258,8 @@ class NpsSurvey(models.Model):
         ondelete="set null",
         copy=False,
         readonly=True,
-        help="The earlier answer this re-survey follows up. It may be sent during the quiet period "
-        "(see _nps_quiet_period_exempt); an answer has at most one follow-up, so that happens once.",
+        help="The earlier answer this re-survey follows up. It may be sent during the quiet period; "
+        "an answer has at most one follow-up, so that happens once.",
     )
     followup_survey_ids = fields.One2many("nps.survey", "followup_of_id", string="Follow-up surveys")
     recovered = fields.Boolean(
@@ -321,12 +287,20 @@ class NpsSurvey(models.Model):
         ),
     ]
 
-    @api.constrains("partner_id", "is_anonymized")
-    def _check_partner(self):
-        for survey in self:
-            if not survey.partner_id and not survey.is_anonymized:
-                raise ValidationError(self.env._("A survey needs a customer."))
+    def init(self):
+        # the newest answer of a customer or of a company (their NPS summary) without sorting their history
+        for field in ("partner_id", "commercial_partner_id"):
+            create_index(
+                self.env.cr,
+                f"nps_survey_{field}_answer_date_idx",
+                self._table,
+                [field, "answer_date DESC NULLS LAST", "id DESC"],
+                where="category IS NOT NULL",
+            )
 
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
     @api.depends("score")
     def _compute_category(self):
         for survey in self:
@@ -369,26 +343,79 @@ class NpsSurvey(models.Model):
         for survey in self:
             survey.access_url = f"/nps/{survey.sudo().access_token}"
 
+    @api.depends("answer_date", "first_contact_date", "callback_deadline")
+    def _compute_loop_sla(self):
+        for survey in self:
+            if survey.first_contact_date and survey.answer_date:
+                delta = survey.first_contact_date - survey.answer_date
+                survey.time_to_first_contact = max(delta.total_seconds(), 0.0) / 3600.0
+            else:
+                survey.time_to_first_contact = False
+            survey.sla_met = bool(
+                survey.first_contact_date
+                and survey.callback_deadline
+                and survey.first_contact_date <= survey.callback_deadline
+            )
+
+    @api.depends("state", "category", "contact_allowed")
+    def _compute_contact_refused(self):
+        for survey in self:
+            survey.contact_refused = (
+                survey.state == "answered" and survey.category == "detractor" and not survey.contact_allowed
+            )
+
+    @api.depends("category", "followup_survey_ids.category")
+    def _compute_recovered(self):
+        for survey in self:
+            survey.recovered = survey.category == "detractor" and any(
+                followup.category in ("passive", "promoter") for followup in survey.followup_survey_ids
+            )
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("callback_user_id", "contact_user_id", "partner_id")
+    def _check_callback_user_id(self):
+        # A closed loop is history: who called then is not re-judged.
+        for survey in self.sudo().filtered(lambda survey: survey.loop_state in ("open", "contacted")):
+            survey._nps_check_callback_user(survey.callback_user_id)
+
+    @api.constrains("followup_of_id")
+    def _check_followup_of_id(self):
+        for survey in self.sudo().filtered("followup_of_id"):
+            if survey.followup_of_id.followup_of_id:
+                raise ValidationError(self.env._("A follow-up survey cannot itself be followed up."))
+            if len(survey.followup_of_id.followup_survey_ids) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s already has a follow-up survey for this answer: "
+                        "a re-survey goes through the quiet period only once.",
+                        customer=survey.followup_of_id.partner_id.display_name,
+                    )
+                )
+
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_score_value(vals)
-            if not vals.get("partner_id") and not vals.get("is_anonymized"):
-                raise ValidationError(self.env._("A survey needs a customer."))
+            vals.setdefault("partner_id", False)
+            self._nps_check_values(vals, anonymized=vals.get("is_anonymized", False))
         return super().create(vals_list)
 
     def write(self, vals):
-        self._check_score_value(vals)
+        self._nps_check_values(vals, anonymized=vals.get("is_anonymized", all(self.mapped("is_anonymized"))))
         result = super().write(vals)
         self._nps_sync_callback_activities(vals)
         return result
 
     @api.model
-    def _check_score_value(self, vals):
-        """Reject what is not a whole number from 0 to 10 before anything is stored."""
+    def _nps_check_values(self, vals, anonymized):
+        """Refuse, before anything is stored, a score that is not a whole number from 0 to 10 and a survey
+        left without a customer (only an anonymised answer has none). The database constraints back it."""
+        if "partner_id" in vals and not vals["partner_id"] and not anonymized:
+            raise ValidationError(self.env._("A survey needs a customer."))
         if "score" not in vals or vals["score"] is False or vals["score"] is None:
             return
         score = vals["score"]
@@ -408,6 +435,43 @@ class NpsSurvey(models.Model):
         if not self.resource_ref:
             return False
         return self.resource_ref._get_records_action(context={})
+
+    def action_send_now(self):
+        """Send scheduled surveys without waiting for their date, or retry failed ones (e.g. once the
+        customer's address is fixed); every sending rule still applies."""
+        self.check_access("write")
+        surveys = self.sudo().filtered(lambda survey: survey.state in ("scheduled", "failed"))
+        if not surveys:
+            raise UserError(self.env._("Only scheduled or failed surveys can be sent."))
+        surveys.filtered(lambda survey: survey.state == "failed").write({"state": "scheduled", "state_reason": False})
+        self.env["nps.survey.send"]._send(surveys)
+        return True
+
+    def action_nps_close_loop(self):
+        self.ensure_one()
+        self.check_access("write")
+        return {
+            "name": self.env._("Close the loop"),
+            "type": "ir.actions.act_window",
+            "res_model": "nps.close.loop.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_survey_id": self.id},
+        }
+
+    def action_nps_mark_contacted(self):
+        self.ensure_one()
+        self.check_access("write")
+        self._nps_callback_done()
+        return True
+
+    def action_nps_take_callback(self):
+        """Take the callback over oneself (the assignment checks still apply)."""
+        self.ensure_one()
+        self.check_access("write")
+        self.callback_user_id = self.env.user
+        return True
 
     # ------------------------------------------------------------------
     # Answering
@@ -487,54 +551,6 @@ class NpsSurvey(models.Model):
     # ------------------------------------------------------------------
     # Closing the loop
     # ------------------------------------------------------------------
-    @api.depends("answer_date", "first_contact_date", "callback_deadline")
-    def _compute_loop_sla(self):
-        for survey in self:
-            if survey.first_contact_date and survey.answer_date:
-                delta = survey.first_contact_date - survey.answer_date
-                survey.time_to_first_contact = max(delta.total_seconds(), 0.0) / 3600.0
-            else:
-                survey.time_to_first_contact = False
-            survey.sla_met = bool(
-                survey.first_contact_date
-                and survey.callback_deadline
-                and survey.first_contact_date <= survey.callback_deadline
-            )
-
-    @api.depends("state", "category", "contact_allowed")
-    def _compute_contact_refused(self):
-        for survey in self:
-            survey.contact_refused = (
-                survey.state == "answered" and survey.category == "detractor" and not survey.contact_allowed
-            )
-
-    @api.depends("category", "followup_survey_ids.category")
-    def _compute_recovered(self):
-        for survey in self:
-            survey.recovered = survey.category == "detractor" and any(
-                followup.category in ("passive", "promoter") for followup in survey.followup_survey_ids
-            )
-
-    @api.constrains("callback_user_id", "contact_user_id", "partner_id")
-    def _check_callback_user_id(self):
-        # A closed loop is history: who called then is not re-judged.
-        for survey in self.sudo().filtered(lambda survey: survey.loop_state in ("open", "contacted")):
-            survey._nps_check_callback_user(survey.callback_user_id)
-
-    @api.constrains("followup_of_id")
-    def _check_followup_of_id(self):
-        for survey in self.sudo().filtered("followup_of_id"):
-            if survey.followup_of_id.followup_of_id:
-                raise ValidationError(self.env._("A follow-up survey cannot itself be followed up."))
-            if len(survey.followup_of_id.followup_survey_ids) > 1:
-                raise ValidationError(
-                    self.env._(
-                        "%(customer)s already has a follow-up survey for this answer: "
-                        "a re-survey goes through the quiet period only once.",
-                        customer=survey.followup_of_id.partner_id.display_name,
-                    )
-                )
-
     def _nps_sync_callback_activities(self, vals):
         """Reassigned by hand on the survey: the callback activity follows."""
         if "callback_user_id" not in vals or self.env.context.get("nps_loop_sync"):
@@ -906,530 +922,23 @@ class NpsSurvey(models.Model):
             self.message_post(body=body, subtype_xmlid="mail.mt_note")
 
     # ------------------------------------------------------------------
-    # Actions (closing the loop)
+    # Sending rules read by the nps.survey.send service
     # ------------------------------------------------------------------
-    def action_nps_close_loop(self):
-        self.ensure_one()
-        self.check_access("write")
-        return {
-            "name": self.env._("Close the loop"),
-            "type": "ir.actions.act_window",
-            "res_model": "nps.close.loop.wizard",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_survey_id": self.id},
-        }
-
-    def action_nps_mark_contacted(self):
-        self.ensure_one()
-        self.check_access("write")
-        self._nps_callback_done()
-        return True
-
-    def action_nps_take_callback(self):
-        """Take the callback over oneself (the assignment checks still apply)."""
-        self.ensure_one()
-        self.check_access("write")
-        self.callback_user_id = self.env.user
-        return True
-
-    # ------------------------------------------------------------------
-    # Sending
-    # ------------------------------------------------------------------
-    def action_send_now(self):
-        """Send scheduled surveys without waiting for their date, or retry failed ones (e.g. once the
-        customer's address is fixed); every sending rule still applies."""
-        self.check_access("write")
-        surveys = self.sudo().filtered(lambda survey: survey.state in ("scheduled", "failed"))
-        if not surveys:
-            raise UserError(self.env._("Only scheduled or failed surveys can be sent."))
-        surveys.filtered(lambda survey: survey.state == "failed").write({"state": "scheduled", "state_reason": False})
-        surveys._nps_send()
-        return True
-
-    @api.model
-    def _cron_send_surveys(self, batch_size=None):
-        """Create queued relationship surveys, then expire, remind and send what is due: one batch of each.
-
-        No commit here: the cron runner calls again while the progress reports work remaining, and
-        commits in between. Rows are taken with ``SKIP LOCKED``, so workers running it at once share
-        the work and never send a survey twice.
-        """
-        surveys = self.sudo()
-        batch_size = batch_size or int(
-            surveys.env["ir.config_parameter"].get_param("nps_closed_loop.send_batch_size", self._NPS_SEND_BATCH_SIZE)
-        )
-        now = fields.Datetime.now()
-        queued, queue_rest = surveys.env["nps.campaign"]._nps_process_relationship_queues(batch_size, now)
-        expired = surveys._nps_lock_due(SQL("state = 'sent' AND expiry_date <= %s", now), batch_size)
-        expired.with_context(tracking_disable=True).write({"state": "expired", "reminder_date": False})
-        reminded = surveys._nps_lock_due(SQL("state = 'sent' AND reminder_date <= %s", now), batch_size)
-        reminded._nps_send_reminders(now)
-        due = surveys._nps_lock_due(SQL("state = 'scheduled' AND scheduled_date <= %s", now), batch_size)
-        due._nps_send(now)
-        done = queued + len(expired) + len(reminded) + len(due)
-        # nothing done: what is left is locked by another worker, which reports it
-        remaining = queue_rest + surveys.search_count(self._nps_due_domain(now)) if done else 0
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        return done
-
-    @api.model
-    def _nps_due_domain(self, now):
-        return [
-            "|",
-            "&",
-            ("state", "=", "scheduled"),
-            ("scheduled_date", "<=", now),
-            "&",
-            ("state", "=", "sent"),
-            "|",
-            ("reminder_date", "<=", now),
-            ("expiry_date", "<=", now),
-        ]
-
-    @api.model
-    def _nps_lock_due(self, condition, limit):
-        """Surveys matching ``condition``, locked until the end of the transaction; rows locked by
-        another worker are skipped, not waited for."""
-        self.flush_model()
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT id FROM %s WHERE %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-                SQL.identifier(self._table),
-                condition,
-                limit,
-            )
-        )
-        return self.browse([row[0] for row in rows])
-
-    def _nps_send(self, now=None):
-        """Send these scheduled surveys: rules first, then all messages rendered and queued in batch.
-
-        Return the surveys sent; each of the others ends cancelled or failed with its reason.
-        """
-        now = now or fields.Datetime.now()
-        surveys = self.filtered(lambda survey: survey.state == "scheduled")
-        verdicts = surveys._nps_check_rules(now)
-        rejected = {survey: verdict for survey, verdict in verdicts.items() if verdict.get("state")}
-        accepted = surveys.filtered(lambda survey: survey not in rejected)
-        failures = accepted._nps_deliver(verdicts)
-        rejected.update(failures)
-        surveys._nps_reject(rejected)
-        sent = accepted.filtered(lambda survey: survey not in failures)
-        groups = sent.grouped(lambda survey: (survey.campaign_id, verdicts[survey]["channel"]))
-        for (campaign, channel), group in groups.items():
-            group.with_context(tracking_disable=True).write(
-                {
-                    "state": "sent",
-                    "state_reason": False,
-                    "sent_date": now,
-                    "channel": channel,
-                    "reminder_date": now + timedelta(days=campaign.reminder_days) if campaign.reminder_days else False,
-                    "expiry_date": now + timedelta(days=campaign.expiry_days) if campaign.expiry_days else False,
-                }
-            )
-        sent._nps_log_on_documents()
-        return sent
-
-    def _nps_send_reminders(self, now=None):
-        """Send the one reminder of these unanswered surveys (by SMS for "email, then SMS" campaigns)."""
-        now = now or fields.Datetime.now()
-        surveys = self.filtered(lambda survey: survey.state == "sent" and survey.reminder_date)
-        verdicts = surveys._nps_check_rules(now, reminder=True)
-        reachable = surveys.filtered(lambda survey: not verdicts[survey].get("state"))
-        failures = reachable._nps_deliver(verdicts, reminder=True)
-        reminded = reachable.filtered(lambda survey: survey not in failures)
-        reminded.with_context(tracking_disable=True).write({"reminder_date": False, "reminder_sent_date": now})
-        # one attempt only: a customer who cannot be reached now is not retried at every run
-        (surveys - reminded).with_context(tracking_disable=True).write({"reminder_date": False})
-        return reminded
-
-    def _nps_reject(self, rejected):
-        """Write the cancelled and failed surveys, one write per state and reason."""
-        groups = {}
-        for survey, verdict in rejected.items():
-            groups.setdefault((verdict["state"], verdict["reason"]), []).append(survey.id)
-        for (state, reason), survey_ids in groups.items():
-            self.browse(survey_ids).with_context(tracking_disable=True).write(
-                {"state": state, "state_reason": reason[: self._NPS_REASON_MAX_LENGTH]}
-            )
-
-    # Rules checked at send time ---------------------------------------
-
-    @api.model
-    def _nps_verdict(self, state, label, reason):
-        """A survey that will not leave: ``label`` groups reasons in previews, ``reason`` is shown on it."""
-        return {"state": state, "label": label, "reason": reason}
-
-    def _nps_check_rules(self, now, reminder=False):
-        """The rules checked at send time, in batch: ``{survey: verdict}``.
-
-        A verdict is either a rejection (see :meth:`_nps_verdict`) or where to send:
-        ``{"channel": "email" | "sms", "email": ..., "number": ...}``.
-        """
-        verdicts = {}
-        quiet = {} if reminder else self._nps_quiet_period_conflicts(now)
-        groups = self.grouped(
-            lambda survey: tuple(
-                survey.campaign_id._nps_preferred_channels(reminder) if survey.campaign_id else [survey.channel]
-            )
-        )
-        for channels, surveys in groups.items():
-            partner_verdicts = self._nps_partner_verdicts(surveys.partner_id, list(channels))
-            for survey in surveys:
-                partner_verdict = partner_verdicts.get(survey.partner_id.id)
-                if not survey.partner_id:
-                    verdict = self._nps_verdict(
-                        "failed", self.env._("No customer"), self.env._("The survey has no customer.")
-                    )
-                elif survey.campaign_id and not survey.campaign_id.active:
-                    verdict = self._nps_verdict(
-                        "cancelled", self.env._("Campaign archived"), self.env._("The campaign is archived.")
-                    )
-                elif partner_verdict.get("state"):
-                    verdict = partner_verdict
-                else:
-                    verdict = quiet.get(survey) or partner_verdict
-                verdicts[survey] = verdict
-        return verdicts
-
     def _nps_quiet_period_exempt(self):
         """Follow-up re-surveys of an earlier answer may be sent during the quiet period."""
         self.ensure_one()
         return bool(self.followup_of_id)
 
-    def _nps_quiet_period_conflicts(self, now):
-        """Surveys to cancel because their customer was surveyed within their campaign's quiet period,
-        or gets another survey in this very batch."""
-        candidates = self.filtered(
-            lambda survey: survey.partner_id
-            and survey.campaign_id.quiet_period_days
-            and not survey._nps_quiet_period_exempt()
-        )
-        if not candidates:
+    @api.model
+    def _nps_last_survey_dates(self, field, partner_ids, since, include_scheduled=False):
+        """``{partner id: last sent date}`` of the customers surveyed since ``since``, in one query.
+
+        ``field`` is ``partner_id`` or ``commercial_partner_id`` (the quiet period's scope). With
+        ``include_scheduled``, customers who have a survey about to leave count too (date None).
+        """
+        if not partner_ids:
             return {}
-        since = now - timedelta(days=max(candidates.mapped("campaign_id.quiet_period_days")))
-        last_sent = {}
-        for field in ("partner_id", "commercial_partner_id"):
-            groups = self.sudo()._read_group(
-                [
-                    (field, "in", candidates[field].ids),
-                    ("state", "in", ("sent", "answered", "expired")),
-                    ("sent_date", ">=", since),
-                ],
-                [field],
-                ["sent_date:max"],
-            )
-            last_sent[field] = {partner.id: sent_date for partner, sent_date in groups}
-        label = self.env._("Surveyed recently (quiet period)")
-        conflicts = {}
-        taken = set()
-        for survey in candidates.sorted(lambda survey: (survey.scheduled_date or now, survey.id)):
-            campaign = survey.campaign_id
-            field = campaign._nps_quiet_field()
-            key = (field, survey[field].id)
-            last = last_sent[field].get(survey[field].id)
-            if last and last >= now - timedelta(days=campaign.quiet_period_days):
-                conflicts[survey] = self._nps_verdict(
-                    "cancelled",
-                    label,
-                    self.env._(
-                        "Already surveyed on %(date)s, within the quiet period of %(days)s days.",
-                        date=fields.Date.to_string(last.date()),
-                        days=campaign.quiet_period_days,
-                    ),
-                )
-            elif key in taken:
-                conflicts[survey] = self._nps_verdict(
-                    "cancelled", label, self.env._("Another survey is being sent to this customer.")
-                )
-            else:
-                taken.add(key)
-        return conflicts
-
-    @api.model
-    def _nps_partner_verdicts(self, partners, channels):
-        """Whether and how each customer can be surveyed, in batch: ``{partner_id: verdict}``.
-
-        ``channels`` are tried in order; an opt-out (refusal, blacklist) is final, a missing or
-        invalid address falls through to the next channel.
-        """
-        partners = partners.sudo()
-        emails = {partner.id: self._nps_valid_email(partner.email) for partner in partners if partner.email}
-        numbers = {partner.id: self._nps_mobile_number(partner) for partner in partners} if "sms" in channels else {}
-        email_list = [email for email in emails.values() if email]
-        number_list = [number for number, _failure in numbers.values() if number]
-        blacklisted_emails = set(
-            self.env["mail.blacklist"].sudo().search([("email", "in", email_list)]).mapped("email")
-            if email_list
-            else []
-        )
-        blacklisted_numbers = set(
-            self.env["phone.blacklist"].sudo().search([("number", "in", number_list)]).mapped("number")
-            if number_list
-            else []
-        )
-
-        def email_verdict(partner):
-            if not partner.email:
-                if partner.is_company:
-                    reason = self.env._("The customer is a company record with no email address.")
-                else:
-                    reason = self.env._("The customer has no email address.")
-                return self._nps_verdict("failed", self.env._("No email address"), reason)
-            email = emails[partner.id]
-            if not email:
-                return self._nps_verdict(
-                    "failed",
-                    self.env._("Invalid email address"),
-                    self.env._("%(email)s is not a valid email address.", email=partner.email),
-                )
-            if email in blacklisted_emails:
-                return self._nps_verdict(
-                    "cancelled",
-                    self.env._("Blacklisted"),
-                    self.env._("The email address is on the blacklist."),
-                )
-            return {"channel": "email", "email": email}
-
-        def sms_verdict(partner):
-            number, failure = numbers[partner.id]
-            if failure:
-                return failure
-            if number in blacklisted_numbers:
-                return self._nps_verdict(
-                    "cancelled",
-                    self.env._("Blacklisted"),
-                    self.env._("The mobile number is on the phone blacklist."),
-                )
-            return {"channel": "sms", "number": number}
-
-        verdicts = {}
-        for partner in partners:
-            if not partner.active:
-                verdict = self._nps_verdict(
-                    "cancelled",
-                    self.env._("Archived customer"),
-                    self.env._("The customer is archived."),
-                )
-            elif partner.nps_consent == "refused":
-                verdict = self._nps_verdict(
-                    "cancelled",
-                    self.env._("Refused surveys"),
-                    self.env._("The customer refused NPS surveys."),
-                )
-            else:
-                verdict = first_failure = None
-                for channel in channels:
-                    candidate = email_verdict(partner) if channel == "email" else sms_verdict(partner)
-                    if not candidate.get("state") or candidate["state"] == "cancelled":
-                        verdict = candidate
-                        break
-                    first_failure = first_failure or candidate
-                verdict = verdict or first_failure
-            verdicts[partner.id] = verdict
-        return verdicts
-
-    @api.model
-    def _nps_valid_email(self, email):
-        normalized = email_normalize(email)
-        return normalized if normalized and self._NPS_EMAIL_RE.match(normalized) else False
-
-    @api.model
-    def _nps_mobile_number(self, partner):
-        """``(E.164 number, None)`` or ``(False, failure verdict)``: the customer's mobile, else their phone
-        if it is a mobile. A number without prefix is read in the customer's country."""
-        raw_numbers = [number for number in (partner.mobile, partner.phone) if number]
-        if not raw_numbers:
-            return False, self._nps_verdict(
-                "failed",
-                self.env._("No valid mobile number"),
-                self.env._("The customer has no mobile number."),
-            )
-        country = partner.country_id or partner.commercial_partner_id.country_id or self.env.company.country_id
-        first_failure = None
-        for raw in raw_numbers:
-            try:
-                number = phonenumbers.parse(raw, country.code or None)
-            except phonenumbers.NumberParseException:
-                number = None
-            if number is None or not phonenumbers.is_valid_number(number):
-                reason = self.env._("%(number)s is not a valid phone number.", number=raw)
-            elif phonenumbers.number_type(number) not in (
-                phonenumbers.PhoneNumberType.MOBILE,
-                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-            ):
-                reason = self.env._("%(number)s is not a mobile number.", number=raw)
-            else:
-                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
-            first_failure = first_failure or self._nps_verdict("failed", self.env._("No valid mobile number"), reason)
-        return False, first_failure
-
-    # Messages ---------------------------------------------------------
-
-    def _nps_deliver(self, verdicts, reminder=False):
-        """Queue the emails and SMS of these surveys; return ``{survey: verdict}`` for those that failed."""
-        by_email = self.filtered(lambda survey: verdicts[survey]["channel"] == "email")
-        failures = by_email._nps_queue_emails(verdicts, reminder)
-        failures.update((self - by_email)._nps_queue_sms(verdicts, reminder))
-        return failures
-
-    def _nps_failure(self, message, error):
-        return self._nps_verdict("failed", self.env._("Sending error"), message + " " + str(error))
-
-    def _nps_render_batch(self, render):
-        """``render(ids)`` for all surveys at once; if that fails, one by one so that only the broken
-        surveys fail. Return ``({survey_id: rendered}, {survey: failure verdict})``."""
-        try:
-            return render(self.ids), {}
-        except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
-            _logger.info("NPS: batch rendering failed, rendering surveys %s one by one", self.ids, exc_info=True)
-        rendered, failures = {}, {}
-        for survey in self:
-            try:
-                rendered.update(render(survey.ids))
-            except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
-                failures[survey] = self._nps_failure(self.env._("The message could not be rendered:"), error)
-        return rendered, failures
-
-    def _nps_create_batch(self, model_name, survey_values, failures):
-        """Create all messages in one call; if that fails, one by one in savepoints, so that only the
-        broken surveys fail (added to ``failures``)."""
-        model = self.env[model_name].sudo()
-        try:
-            with self.env.cr.savepoint():
-                return model.create([values for _survey, values in survey_values])
-        except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
-            _logger.info("NPS: batch creation of %s failed, creating them one by one", model_name, exc_info=True)
-        records = model
-        for survey, values in survey_values:
-            try:
-                with self.env.cr.savepoint():
-                    records |= model.create(values)
-            except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
-                failures[survey] = self._nps_failure(self.env._("The message could not be created:"), error)
-        return records
-
-    def _nps_queue_messages(self, channel, render, message_values, reminder=False):
-        """Render and create the messages of one channel in batch; return ``{survey: failure verdict}``.
-
-        ``render(template, ids)`` gives ``{id: rendered}``; ``message_values(survey, rendered)`` the values
-        of its ``mail.mail`` or ``sms.sms``.
-        """
-        template_field, default_xmlid, model_name, cron_xmlid = self._NPS_CHANNEL_MESSAGES[channel]
-        default_template = self.env.ref(default_xmlid)
-        failures = {}
-        survey_values = []
-        for template, surveys in self.grouped(
-            lambda survey: survey.campaign_id[template_field] or default_template
-        ).items():
-            template_ctx = template.sudo().with_context(nps_reminder=reminder)
-            rendered, errors = surveys._nps_render_batch(
-                lambda ids, template_ctx=template_ctx: render(template_ctx, ids)
-            )
-            failures.update(errors)
-            survey_values += [
-                (survey, message_values(survey, rendered[survey.id])) for survey in surveys if survey.id in rendered
-            ]
-        if survey_values:
-            self._nps_create_batch(model_name, survey_values, failures)
-            self.env.ref(cron_xmlid)._trigger()
-        return failures
-
-    def _nps_queue_emails(self, verdicts, reminder=False):
-        return self._nps_queue_messages(
-            "email",
-            self._nps_render_mails,
-            lambda survey, rendered: survey._nps_mail_values(rendered, verdicts[survey]),
-            reminder,
-        )
-
-    @api.model
-    def _nps_render_mails(self, template, res_ids):
-        """``{res_id: values}`` of ``template`` for many surveys, like ``_generate_template``, except
-        that the QWeb body is compiled once per language instead of once per survey (the bulk of a
-        batch's time in ``mail.render.mixin``); the evaluation context and post-processing are the same.
-        """
-        values = {
-            res_id: {"auto_delete": template.auto_delete, "mail_server_id": template.mail_server_id.id}
-            for res_id in res_ids
-        }
-        for template_lang, lang_res_ids in template._classify_per_lang(res_ids).values():
-            for field in ("subject", "email_from", "reply_to"):
-                for res_id, rendered in template_lang._render_field(field, lang_res_ids).items():
-                    values[res_id][field] = rendered
-            bodies = self._nps_render_qweb_once(template_lang, "body_html", lang_res_ids)
-            bodies = template_lang._render_template_postprocess(template_lang.render_model, bodies)
-            for res_id, body in bodies.items():
-                values[res_id]["body_html"] = body
-        return values
-
-    @api.model
-    def _nps_render_qweb_once(self, template, field, res_ids):
-        """Render the raw QWeb ``field`` of ``template`` on ``res_ids`` with one compilation."""
-        source = template[field]
-        if not source:
-            return dict.fromkeys(res_ids, "")
-        variables = template._render_eval_context()
-        qweb = template.env["ir.qweb"]._prepare_environment(variables)
-        functions, name = qweb._compile(html.fragment_fromstring(source, create_parent="div"))
-        render = functions[name]
-        results = {}
-        for record in template.env[template.render_model].browse(res_ids):
-            # strip the <div> wrapping the fragment, as mail.render.mixin does
-            results[record.id] = Markup("".join(render(qweb, dict(variables, object=record)))[5:-6])
-        return results
-
-    def _nps_mail_values(self, rendered, verdict):
-        self.ensure_one()
-        optout_url = f"{self.get_base_url()}{self.access_url}/optout"
-        values = {
-            "subject": rendered.get("subject"),
-            "body_html": rendered.get("body_html"),
-            "email_from": rendered.get("email_from"),
-            "reply_to": rendered.get("reply_to"),
-            "email_to": self.partner_id.email_formatted or verdict["email"],
-            "auto_delete": rendered.get("auto_delete", True),
-            "mail_server_id": rendered.get("mail_server_id"),
-            "model": self._name,
-            "res_id": self.id,
-            # RFC 8058 one-click unsubscribe, answered by the opt-out route
-            "headers": repr(
-                {"List-Unsubscribe": f"<{optout_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-            ),
-        }
-        return {key: value for key, value in values.items() if value is not None and value is not False}
-
-    def _nps_queue_sms(self, verdicts, reminder=False):
-        return self._nps_queue_messages(
-            "sms",
-            lambda template, ids: template._render_field("body", ids, compute_lang=True),
-            lambda survey, body: {
-                "number": verdicts[survey]["number"],
-                "body": body,
-                "partner_id": survey.partner_id.id,
-                "state": "outgoing",
-            },
-            reminder,
-        )
-
-    def _nps_log_on_documents(self):
-        """Post "NPS survey sent" on the source documents that have a chatter, one batch per model."""
-        channel_labels = dict(self._fields["channel"]._description_selection(self.env))
-        for model_name, surveys in self.filtered("res_model").grouped("res_model").items():
-            if model_name not in self.env or not hasattr(self.env[model_name], "_message_log_batch"):
-                continue
-            documents = self.env[model_name].sudo().browse(surveys.mapped("res_id")).exists()
-            existing = set(documents.ids)
-            bodies = {
-                survey.res_id: Markup("<p>%s</p>")
-                % self.env._(
-                    "NPS survey sent to %(customer)s (%(channel)s).",
-                    customer=survey.partner_id.display_name,
-                    channel=channel_labels[survey.channel],
-                )
-                for survey in surveys
-                if survey.res_id in existing
-            }
-            documents._message_log_batch(bodies=bodies)
+        reached = ["&", ("state", "in", REACHED_STATES), ("sent_date", ">=", since)]
+        domain = ["|", ("state", "=", "scheduled"), *reached] if include_scheduled else reached
+        groups = self.sudo()._read_group([(field, "in", list(partner_ids)), *domain], [field], ["sent_date:max"])
+        return {partner.id: sent_date for partner, sent_date in groups}

@@ -9,7 +9,7 @@ class ResConfigSettings(models.TransientModel):
         string="NPS batch size",
         config_parameter="nps_closed_loop.send_batch_size",
         default=500,
-        help="Surveys handled by one run of the sending job before it hands over (and commits).",
+        help="How many surveys the sending job handles at a time: lower it if sending slows down other work.",
     )
     nps_helpdesk_available = fields.Boolean(compute="_compute_nps_helpdesk")
     nps_helpdesk_campaign_id = fields.Many2one("nps.campaign", compute="_compute_nps_helpdesk")

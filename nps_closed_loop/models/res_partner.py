@@ -1,7 +1,8 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
+from .nps_score import CATEGORY_SELECTION
 from .nps_score_field import NullableInteger
-from .nps_survey import CATEGORY_SELECTION
 
 
 class ResPartner(models.Model):
@@ -63,33 +64,49 @@ class ResPartner(models.Model):
         "nps_company_survey_ids.score",
     )
     def _compute_nps_last(self):
+        """Latest answer of each person, or of any contact of each company.
+
+        One query, one row per partner: the newest answer is taken in the database, so recording an
+        answer costs the same whatever the customer's history.
+        """
+        persons = self.filtered(lambda partner: not partner.is_company)._origin
+        companies = self.filtered("is_company")._origin
         latest = {}
-        real_partners = self.filtered("id")
-        if real_partners:
-            # One query: answered surveys, newest first; the first seen per partner wins.
-            surveys = (
-                self.env["nps.survey"]
-                .sudo()
-                .search_fetch(
-                    [
-                        ("category", "!=", False),
-                        "|",
-                        ("partner_id", "in", real_partners.ids),
-                        ("commercial_partner_id", "in", real_partners.filtered("is_company").ids),
-                    ],
-                    ["partner_id", "commercial_partner_id", "score", "category", "answer_date"],
-                    order="answer_date desc nulls last, id desc",
+        if persons or companies:
+            survey = self.env["nps.survey"]
+            survey.flush_model(["partner_id", "commercial_partner_id", "score", "category", "answer_date"])
+
+            def last_answer(column, partner_ids):
+                return SQL(
+                    """
+                    SELECT target.id, last.score, last.category, last.answer_date
+                      FROM unnest(%(partner_ids)s::int[]) AS target(id)
+                      CROSS JOIN LATERAL (
+                            SELECT score, category, answer_date
+                              FROM %(table)s
+                             WHERE %(column)s = target.id AND category IS NOT NULL
+                             ORDER BY answer_date DESC NULLS LAST, id DESC
+                             LIMIT 1
+                      ) AS last
+                    """,
+                    partner_ids=partner_ids,
+                    table=SQL.identifier(survey._table),
+                    column=SQL.identifier(column),
+                )
+
+            rows = self.env.execute_query(
+                SQL(
+                    "%s UNION ALL %s",
+                    last_answer("partner_id", persons.ids),
+                    last_answer("commercial_partner_id", companies.ids),
                 )
             )
-            for survey in surveys:
-                latest.setdefault(survey.partner_id.id, survey)
-                latest.setdefault(("company", survey.commercial_partner_id.id), survey)
+            latest = {partner_id: values for partner_id, *values in rows}
         for partner in self:
-            key = ("company", partner.id) if partner.is_company else partner.id
-            survey = latest.get(key)
-            partner.nps_last_score = survey.score if survey else False
-            partner.nps_last_category = survey.category if survey else False
-            partner.nps_last_answer_date = survey.answer_date if survey else False
+            score, category, answer_date = latest.get(partner._origin.id, (False, False, False))
+            partner.nps_last_score = score
+            partner.nps_last_category = category
+            partner.nps_last_answer_date = answer_date
 
     def _nps_opt_out(self):
         """Refuse all future NPS surveys and cancel those not answered yet (the customer's one-click opt-out)."""

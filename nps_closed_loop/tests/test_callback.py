@@ -6,10 +6,10 @@ from freezegun import freeze_time
 from odoo import Command, fields
 from odoo.exceptions import ValidationError
 
-from . import common_loop
+from . import common
 
 
-class TestCallback(common_loop.LoopCommon):
+class TestCallback(common.LoopCommon):
     @freeze_time("2026-03-04 10:00:00")
     def test_detractor_answer_done_when_scenario(self):
         """One callback at once, due within 48 h, for a team member who is not the salesperson; closing records it."""
@@ -134,7 +134,7 @@ class TestCallback(common_loop.LoopCommon):
         self.assertTrue(survey.first_contact_date)
 
 
-class TestAssignment(common_loop.LoopCommon):
+class TestAssignment(common.LoopCommon):
     def test_original_contact_in_team_is_never_assignee(self):
         self.campaign.callback_user_ids = self.seller | self.caller_a
         for _index in range(3):
@@ -248,7 +248,7 @@ class TestAssignment(common_loop.LoopCommon):
         self.assertEqual(activity.user_id, self.caller_a)
 
 
-class TestDeadline(common_loop.LoopCommon):
+class TestDeadline(common.LoopCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -303,7 +303,7 @@ class TestDeadline(common_loop.LoopCommon):
         self.assertGreater(survey.callback_deadline, datetime(2026, 3, 7, 8, 0))
 
 
-class TestAlertsAndEscalation(common_loop.LoopCommon):
+class TestAlertsAndEscalation(common.LoopCommon):
     def _notified_partners(self, survey, subject_part):
         messages = self.env["mail.message"].search(
             [("model", "=", "nps.survey"), ("res_id", "=", survey.id), ("subject", "ilike", subject_part)]
@@ -383,7 +383,7 @@ class TestAlertsAndEscalation(common_loop.LoopCommon):
         self.assertTrue(second.loop_overdue)
 
 
-class TestClosingTheLoop(common_loop.LoopCommon):
+class TestClosingTheLoop(common.LoopCommon):
     def test_marking_callback_done_opens_close_the_loop_form(self):
         survey = self._answer(2)
         activity = self._callbacks(survey)

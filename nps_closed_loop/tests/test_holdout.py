@@ -4,12 +4,12 @@ from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
 
-from . import common_loop
+from . import common
 
 HOLDOUT_SAMPLE = 2000
 
 
-class TestHoldout(common_loop.LoopCommon):
+class TestHoldout(common.LoopCommon):
     def _answered_detractors(self, count, **values):
         return (
             self.env["nps.survey"]
@@ -102,7 +102,7 @@ class TestHoldout(common_loop.LoopCommon):
         self.assertIn("do not call", str(alert.body))
 
 
-class TestResurveyAndComparison(common_loop.LoopCommon):
+class TestResurveyAndComparison(common.LoopCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -162,7 +162,7 @@ class TestResurveyAndComparison(common_loop.LoopCommon):
         followup = survey.followup_survey_ids
         ordinary = self._create_survey(scheduled_date=datetime(2026, 4, 3, 10, 0))
         now = datetime(2026, 4, 3, 10, 0)
-        conflicts = (followup | ordinary)._nps_quiet_period_conflicts(now)
+        conflicts = self.env["nps.survey.send"]._quiet_period_conflicts(followup | ordinary, now)
         self.assertIn(ordinary, conflicts, "an ordinary survey waits for the end of the quiet period")
         self.assertNotIn(followup, conflicts, "the follow-up goes through the quiet period")
         # Never a second pass: no second follow-up, no follow-up of the follow-up.
@@ -175,7 +175,7 @@ class TestResurveyAndComparison(common_loop.LoopCommon):
         # Once the follow-up is sent, a new survey of the customer is held back again.
         followup.write({"state": "sent", "sent_date": now})
         later = self._create_survey(scheduled_date=datetime(2026, 4, 10, 10, 0))
-        self.assertIn(later, later._nps_quiet_period_conflicts(datetime(2026, 4, 10, 10, 0)))
+        self.assertIn(later, self.env["nps.survey.send"]._quiet_period_conflicts(later, datetime(2026, 4, 10, 10, 0)))
 
     def test_recovered_when_followup_is_passive_or_promoter(self):
         survey = self._answer(2)

@@ -558,3 +558,27 @@ class TestNpsCustomerPortal(TestNpsPortalCommon):
         response = self._get("/my/nps", allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertIn("/web/login", response.headers["Location"])
+
+
+@tagged("post_install", "-at_install")
+class TestLoopThroughPortal(common.LoopCommon, TestNpsPortalCommon):
+    def test_detractor_answering_on_the_portal_gets_one_callback(self):
+        """Issue 5 "done when": a detractor answers on the portal; at once, one callback within 48 hours
+        for a callback team member who is not the salesperson they dealt with."""
+        survey = self._sent_survey()
+        response = self._post(
+            survey,
+            {"score": "2", "comment": "Livraison en retard.", "contact_allowed": "1"},
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 303)
+        survey.invalidate_recordset()
+        callbacks = self._callbacks(survey)
+        self.assertEqual(len(callbacks), 1)
+        self.assertIn(callbacks.user_id, self.caller_a | self.caller_b | self.caller_c)
+        self.assertNotEqual(callbacks.user_id, self.seller)
+        self.assertLessEqual((survey.callback_deadline - survey.answer_date).total_seconds(), 48 * 3600)
+        self.assertIn("Livraison en retard.", str(callbacks.note))
+        # Sending the same answer again (a double click) changes nothing.
+        self._post(survey, {"score": "2", "comment": "Livraison en retard.", "contact_allowed": "1"})
+        self.assertEqual(self._callbacks(survey), callbacks)

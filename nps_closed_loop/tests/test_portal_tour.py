@@ -22,3 +22,19 @@ class TestNpsSurveyTour(common.NpsCommon, HttpCase):
         self.assertEqual(survey.followup, "They answer the phone!")
         self.assertTrue(survey.contact_allowed)
         self.assertTrue(survey.answer_date)
+
+
+@tagged("post_install", "-at_install")
+class TestCloseLoopTour(common.LoopCommon, HttpCase):
+    def test_mark_callback_done_opens_close_the_loop(self):
+        """In the browser, "Mark Done" on a callback opens the Close the loop form, which closes it."""
+        self.campaign.callback_user_ids = self.caller_a
+        survey = self._answer(2)
+        self.assertEqual(survey.callback_user_id, self.caller_a)
+        self.start_tour(f"/odoo/nps.survey/{survey.id}", "nps_close_loop_tour", login="nps_caller_a")
+        survey.invalidate_recordset()
+        self.assertEqual(survey.loop_state, "closed")
+        self.assertEqual(survey.outcome, "resolved")
+        self.assertFalse(self._callbacks(survey))
+        self.assertIn("Reached on the first call.", survey.loop_notes)
+        self.assertTrue(survey.first_contact_date)

@@ -61,7 +61,7 @@ class SendingCommon(common.NpsCommon, MailCase):
 
     def _run_cron(self, when=NOW):
         with freeze_time(when):
-            return self.Survey._cron_send_surveys()
+            return self.env["nps.survey.send"]._cron_send_surveys()
 
 
 @tagged("post_install", "-at_install")
@@ -278,17 +278,19 @@ class TestSendingRules(SendingCommon):
         self.assertIn("max-width: 600px", mail.body_html, "Responsive: fluid width up to 600 px")
 
     def test_batch_rendering_matches_odoo_rendering(self):
-        """The body compiled once per language renders exactly what mail.template renders per record."""
+        """Rendered in one batch, each customer gets exactly what mail.template renders for them alone
+        (their language, their link), with the reminder's wording when it is one."""
         self.env["res.lang"]._activate_lang("fr_FR")
         self.customer_2.lang = "fr_FR"
         surveys = self._due_survey(self.customer_2) | self._due_survey(self.customer)
         for reminder in (False, True):
             template = self.env.ref("nps_closed_loop.nps_mail_template_survey").with_context(nps_reminder=reminder)
-            fast = self.Survey._nps_render_mails(template, surveys.ids)
-            standard = template._generate_template(surveys.ids, ["subject", "body_html", "email_from", "reply_to"])
+            fast = self.env["nps.survey.send"]._render_mails(template, surveys.ids)
             for survey in surveys:
+                standard = template._generate_template(survey.ids, ["subject", "body_html", "email_from", "reply_to"])
                 for field in ("subject", "body_html", "email_from", "reply_to"):
                     self.assertEqual(fast[survey.id][field], standard[survey.id][field], field)
+                self.assertIn(survey.sudo().access_token, fast[survey.id]["body_html"])
             english_survey = surveys[1]  # whether French terms are loaded in the database or not
             self.assertEqual(reminder, "still love to hear from you" in fast[english_survey.id]["body_html"])
 
@@ -514,7 +516,7 @@ class TestRelationshipWizard(SendingCommon):
         wizard.action_confirm()
         self.assertEqual(self.campaign_relationship.relationship_pending_count, 1)
         self.assertFalse(self.Survey.search([("campaign_id", "=", self.campaign_relationship.id)]))
-        self.Survey._cron_send_surveys()
+        self.env["nps.survey.send"]._cron_send_surveys()
         survey = self.Survey.search([("campaign_id", "=", self.campaign_relationship.id)])
         self.assertEqual(survey.partner_id, self.segment[0])
         self.assertEqual(survey.state, "sent")
@@ -538,4 +540,6 @@ class TestRelationshipWizard(SendingCommon):
             wizard.action_confirm()
         wizard.partner_domain = "[('name', '=', "
         self.assertTrue(wizard.domain_error)
-        self.assertFalse(self.campaign_relationship.relationship_queue)
+        self.assertFalse(
+            self.env["nps.relationship.queue"].search([("campaign_id", "=", self.campaign_relationship.id)])
+        )

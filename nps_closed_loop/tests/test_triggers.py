@@ -87,7 +87,7 @@ class TestHelpdeskTrigger(common.NpsCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrentSending(TransactionCase):
+class TestConcurrentSending(common.CommittedWorkers, TransactionCase):
     """Two cron workers at once, on real committed data (each worker has its own cursor and transaction)."""
 
     SURVEYS = 40
@@ -127,11 +127,6 @@ class TestConcurrentSending(TransactionCase):
             env["nps.campaign"].browse(self.campaign_id).unlink()
             env["res.partner"].browse(self.partner_ids).unlink()
 
-    def _worker(self):
-        cr = self.registry.cursor()
-        self.addCleanup(cr.close)
-        return cr, api.Environment(cr, SUPERUSER_ID, {})
-
     def _mails_per_survey(self):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -145,8 +140,8 @@ class TestConcurrentSending(TransactionCase):
         cr1, env1 = self._worker()
         cr2, env2 = self._worker()
         # worker 1 takes a batch and is still working on it (not committed) when worker 2 starts
-        env1["nps.survey"]._cron_send_surveys(batch_size=25)
-        env2["nps.survey"]._cron_send_surveys(batch_size=self.SURVEYS)
+        env1["nps.survey.send"]._cron_send_surveys(batch_size=25)
+        env2["nps.survey.send"]._cron_send_surveys(batch_size=self.SURVEYS)
         cr1.commit()
         cr2.commit()
         mails, states = self._mails_per_survey()
@@ -155,7 +150,7 @@ class TestConcurrentSending(TransactionCase):
         self.assertEqual(set(mails.values()), {1}, "No survey was sent twice")
         # a third run finds nothing left to send
         cr3, env3 = self._worker()
-        env3["nps.survey"]._cron_send_surveys()
+        env3["nps.survey.send"]._cron_send_surveys()
         cr3.commit()
         self.assertEqual(set(self._mails_per_survey()[0].values()), {1})
 
@@ -163,12 +158,12 @@ class TestConcurrentSending(TransactionCase):
         cr1, env1 = self._worker()
         cr2, env2 = self._worker()
         cr2.execute("SELECT 1")  # worker 2's transaction (and snapshot) starts before worker 1 commits
-        env1["nps.survey"]._cron_send_surveys(batch_size=self.SURVEYS)
+        env1["nps.survey.send"]._cron_send_surveys(batch_size=self.SURVEYS)
         cr1.commit()
         # worker 2 still sees the surveys as scheduled, but may not lock rows changed since its snapshot:
         # PostgreSQL stops it; the cron runner rolls back and the job runs again later
         with self.assertRaises(SerializationFailure), mute_logger("odoo.sql_db"):
-            env2["nps.survey"]._cron_send_surveys(batch_size=self.SURVEYS)
+            env2["nps.survey.send"]._cron_send_surveys(batch_size=self.SURVEYS)
         cr2.rollback()
         mails, states = self._mails_per_survey()
         self.assertEqual(set(states), {"sent"})

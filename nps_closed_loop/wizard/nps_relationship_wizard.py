@@ -4,9 +4,16 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import safe_eval
+
+# one2many/many2many compared with ids or with nothing, as the same condition on the linked records
+_X2MANY_OPERATORS = {"=": "any", "in": "any", "!=": "not any", "not in": "not any"}
+
+
+def _is_id(value):
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class NpsRelationshipWizard(models.TransientModel):
@@ -83,21 +90,59 @@ class NpsRelationshipWizard(models.TransientModel):
             raise UserError(self.env._("The customer filter is not valid: it must be a list of conditions."))
         return list(domain)
 
+    def _nps_readable_domain(self, model, domain):
+        """``domain``, to be searched on ``model`` with the user's rights; AccessError if it uses a
+        field or a model they cannot read.
+
+        The ORM checks the models it searches, but not the fields computed on the fly (their search
+        may read anything), nor the models behind one2many/many2many fields compared with ids or with
+        nothing: it tests those in subqueries that skip the access rules. Hence the checks here, and
+        such comparisons rewritten as ``any`` conditions, which apply the rules.
+        """
+        readable = []
+        for term in domain:
+            if not isinstance(term, list | tuple) or len(term) != 3 or not isinstance(term[0], str):
+                readable.append(term)
+                continue
+            path, operator, value = term
+            current, field = model, None
+            for name in path.split("."):
+                field = current._fields.get(name)
+                if field is None:
+                    break  # not a field: the ORM reports it
+                current.check_field_access_rights("read", [name])
+                if field.relational:
+                    current = self.env[field.comodel_name]
+                    current.check_access("read")
+            if field is not None and field.relational and operator in ("any", "not any"):
+                if isinstance(value, list | tuple):
+                    value = self._nps_readable_domain(current, value)
+            elif field is not None and field.type in ("one2many", "many2many") and operator in _X2MANY_OPERATORS:
+                ids = [value] if _is_id(value) else value
+                if value is False and operator in ("=", "!="):
+                    operator, value = _X2MANY_OPERATORS[operator], []
+                elif isinstance(ids, list | tuple) and ids and all(_is_id(record_id) for record_id in ids):
+                    operator, value = _X2MANY_OPERATORS[operator], [("id", "in", list(ids))]
+            readable.append((path, operator, value))
+        return readable
+
     def _nps_candidates(self):
         """``(partners in the segment, partners to survey, Counter of the others per reason)``."""
         self.ensure_one()
         campaign = self.campaign_id
         domain = self._nps_partner_search_domain()
+        partner_model = self.env["res.partner"]
         try:
-            # NPS managers may pick customers by what they bought without being salespeople: the search
-            # runs as superuser, the result is cut down to the contacts they can read.
-            partners = self.env["res.partner"].sudo().search(domain).sudo(False)._filtered_access("read")
-        except (ValueError, TypeError, KeyError) as error:
+            # The manager's own rights, never more: counting with superuser rights would let them probe
+            # what they cannot read (orders of other companies, bank accounts, restricted fields).
+            # Only the campaign's rules below, built by code, read more than that.
+            partners = partner_model.search(self._nps_readable_domain(partner_model, domain))
+        except (AccessError, ValueError, TypeError, KeyError) as error:
             raise UserError(self.env._("The customer filter is not valid: %(error)s", error=error)) from error
         entries = [{"partner": partner, "user": partner.user_id, "record": None} for partner in partners]
         kept, excluded = campaign._nps_filter_entries(entries, fields.Datetime.now())
         kept_partners = self.env["res.partner"].browse([entry["partner"].id for entry in kept])
-        verdicts = self.env["nps.survey"]._nps_partner_verdicts(kept_partners, campaign._nps_preferred_channels())
+        verdicts = self.env["nps.survey.send"]._partner_verdicts(kept_partners, campaign._nps_preferred_channels())
         to_survey_ids = []
         for partner in kept_partners:
             verdict = verdicts[partner.id]

@@ -1,0 +1,500 @@
+import logging
+import re
+from datetime import timedelta
+
+import phonenumbers
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import SQL, email_normalize
+
+from .nps_sql import lock_rows_skip_locked
+
+_logger = logging.getLogger(__name__)
+
+
+class NpsSurveySend(models.AbstractModel):
+    """The send pipeline, apart from the survey it sends (as ``account.move.send`` is for invoices).
+
+    Called by the sending cron and by the survey's "Send now": it checks the sending rules in batch,
+    renders and queues every message of a batch at once, and writes what really happened on each
+    survey (sent, cancelled or failed with its reason). One broken survey never stops the others.
+    """
+
+    _name = "nps.survey.send"
+    _description = "NPS survey sending"
+
+    _BATCH_SIZE = 500
+    # channel: (campaign template field, default template, message model, its sending cron)
+    _CHANNEL_MESSAGES = {
+        "email": (
+            "mail_template_id",
+            "nps_closed_loop.nps_mail_template_survey",
+            "mail.mail",
+            "mail.ir_cron_mail_scheduler_action",
+        ),
+        "sms": (
+            "sms_template_id",
+            "nps_closed_loop.nps_sms_template_survey",
+            "sms.sms",
+            "sms.ir_cron_sms_scheduler_action",
+        ),
+    }
+    _MAIL_RENDER_FIELDS = ("subject", "body_html", "email_from", "reply_to", "auto_delete", "mail_server_id")
+    _REASON_MAX_LENGTH = 300
+    # email_normalize() is lenient ("a@@b" gives "@b"): a deliverable address has one @ and a dotted domain
+    _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_send_surveys(self, batch_size=None):
+        """Create queued relationship surveys, then expire, remind and send what is due: one batch of each.
+
+        No commit here: the cron runner calls again while the progress reports work remaining, and
+        commits in between. Rows are taken with ``SKIP LOCKED``, so workers running it at once share
+        the work and never send a survey twice.
+        """
+        batch_size = batch_size or int(
+            self.env["ir.config_parameter"].sudo().get_param("nps_closed_loop.send_batch_size", self._BATCH_SIZE)
+        )
+        now = fields.Datetime.now()
+        queued, queue_rest = self.env["nps.campaign"].sudo()._nps_process_relationship_queues(batch_size, now)
+        expired = self._lock_due(SQL("state = 'sent' AND expiry_date <= %s", now), batch_size)
+        expired.with_context(tracking_disable=True).write({"state": "expired", "reminder_date": False})
+        reminded = self._lock_due(SQL("state = 'sent' AND reminder_date <= %s", now), batch_size)
+        self._send_reminders(reminded, now)
+        due = self._lock_due(SQL("state = 'scheduled' AND scheduled_date <= %s", now), batch_size)
+        self._send(due, now)
+        done = queued + len(expired) + len(reminded) + len(due)
+        # nothing done: what is left is locked by another worker, which reports it
+        remaining = queue_rest + self.env["nps.survey"].sudo().search_count(self._due_domain(now)) if done else 0
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return done
+
+    @api.model
+    def _send(self, surveys, now=None):
+        """Send these scheduled surveys: rules first, then all messages rendered and queued in batch.
+
+        Return the surveys sent; each of the others ends cancelled or failed with its reason.
+        """
+        now = now or fields.Datetime.now()
+        surveys = surveys.sudo().filtered(lambda survey: survey.state == "scheduled")
+        verdicts = self._check_rules(surveys, now)
+        rejected = {survey: verdict for survey, verdict in verdicts.items() if verdict.get("state")}
+        accepted = surveys.filtered(lambda survey: survey not in rejected)
+        failures = self._deliver(accepted, verdicts)
+        rejected.update(failures)
+        self._reject(rejected)
+        sent = accepted.filtered(lambda survey: survey not in failures)
+        groups = sent.grouped(lambda survey: (survey.campaign_id, verdicts[survey]["channel"]))
+        for (campaign, channel), group in groups.items():
+            group.with_context(tracking_disable=True).write(
+                {
+                    "state": "sent",
+                    "state_reason": False,
+                    "sent_date": now,
+                    "channel": channel,
+                    "reminder_date": now + timedelta(days=campaign.reminder_days) if campaign.reminder_days else False,
+                    "expiry_date": now + timedelta(days=campaign.expiry_days) if campaign.expiry_days else False,
+                }
+            )
+        self._log_on_documents(sent)
+        return sent
+
+    @api.model
+    def _send_reminders(self, surveys, now=None):
+        """Send the one reminder of these unanswered surveys (by SMS for "email, then SMS" campaigns)."""
+        now = now or fields.Datetime.now()
+        surveys = surveys.sudo().filtered(lambda survey: survey.state == "sent" and survey.reminder_date)
+        verdicts = self._check_rules(surveys, now, reminder=True)
+        reachable = surveys.filtered(lambda survey: not verdicts[survey].get("state"))
+        failures = self._deliver(reachable, verdicts, reminder=True)
+        reminded = reachable.filtered(lambda survey: survey not in failures)
+        reminded.with_context(tracking_disable=True).write({"reminder_date": False, "reminder_sent_date": now})
+        # one attempt only: a customer who cannot be reached now is not retried at every run
+        (surveys - reminded).with_context(tracking_disable=True).write({"reminder_date": False})
+        return reminded
+
+    @api.model
+    def _due_domain(self, now):
+        return [
+            "|",
+            "&",
+            ("state", "=", "scheduled"),
+            ("scheduled_date", "<=", now),
+            "&",
+            ("state", "=", "sent"),
+            "|",
+            ("reminder_date", "<=", now),
+            ("expiry_date", "<=", now),
+        ]
+
+    @api.model
+    def _lock_due(self, condition, limit):
+        """Surveys matching ``condition``, locked until the end of the transaction; rows locked by
+        another worker are skipped, not waited for."""
+        Survey = self.env["nps.survey"].sudo()
+        rows = lock_rows_skip_locked(Survey, ["id"], limit, condition)
+        return Survey.browse([row[0] for row in rows])
+
+    @api.model
+    def _reject(self, rejected):
+        """Write the cancelled and failed surveys, one write per state and reason."""
+        groups = {}
+        for survey, verdict in rejected.items():
+            groups.setdefault((verdict["state"], verdict["reason"]), []).append(survey.id)
+        for (state, reason), survey_ids in groups.items():
+            self.env["nps.survey"].sudo().browse(survey_ids).with_context(tracking_disable=True).write(
+                {"state": state, "state_reason": reason[: self._REASON_MAX_LENGTH]}
+            )
+
+    # ------------------------------------------------------------------
+    # Rules checked at send time
+    # ------------------------------------------------------------------
+    @api.model
+    def _verdict(self, state, label, reason):
+        """A survey that will not leave: ``label`` groups reasons in previews, ``reason`` is shown on it."""
+        return {"state": state, "label": label, "reason": reason}
+
+    @api.model
+    def _check_rules(self, surveys, now, reminder=False):
+        """The rules checked at send time, in batch: ``{survey: verdict}``.
+
+        A verdict is either a rejection (see :meth:`_verdict`) or where to send:
+        ``{"channel": "email" | "sms", "email": ..., "number": ...}``.
+        """
+        verdicts = {}
+        quiet = {} if reminder else self._quiet_period_conflicts(surveys, now)
+        groups = surveys.grouped(
+            lambda survey: tuple(
+                survey.campaign_id._nps_preferred_channels(reminder) if survey.campaign_id else [survey.channel]
+            )
+        )
+        for channels, channel_surveys in groups.items():
+            partner_verdicts = self._partner_verdicts(channel_surveys.partner_id, list(channels))
+            for survey in channel_surveys:
+                partner_verdict = partner_verdicts.get(survey.partner_id.id)
+                if not survey.partner_id:
+                    verdict = self._verdict(
+                        "failed", self.env._("No customer"), self.env._("The survey has no customer.")
+                    )
+                elif survey.campaign_id and not survey.campaign_id.active:
+                    verdict = self._verdict(
+                        "cancelled", self.env._("Campaign archived"), self.env._("The campaign is archived.")
+                    )
+                elif partner_verdict.get("state"):
+                    verdict = partner_verdict
+                else:
+                    verdict = quiet.get(survey) or partner_verdict
+                verdicts[survey] = verdict
+        return verdicts
+
+    @api.model
+    def _quiet_period_conflicts(self, surveys, now):
+        """Surveys to cancel because their customer was surveyed within their campaign's quiet period,
+        or gets another survey in this very batch."""
+        candidates = surveys.filtered(
+            lambda survey: survey.partner_id
+            and survey.campaign_id.quiet_period_days
+            and not survey._nps_quiet_period_exempt()
+        )
+        if not candidates:
+            return {}
+        since = now - timedelta(days=max(candidates.mapped("campaign_id.quiet_period_days")))
+        Survey = self.env["nps.survey"]
+        last_sent = {
+            field: Survey._nps_last_survey_dates(field, candidates[field].ids, since)
+            for field in ("partner_id", "commercial_partner_id")
+        }
+        label = self.env._("Surveyed recently (quiet period)")
+        conflicts = {}
+        taken = set()
+        for survey in candidates.sorted(lambda survey: (survey.scheduled_date or now, survey.id)):
+            campaign = survey.campaign_id
+            field = campaign._nps_quiet_field()
+            key = (field, survey[field].id)
+            last = last_sent[field].get(survey[field].id)
+            if last and last >= now - timedelta(days=campaign.quiet_period_days):
+                conflicts[survey] = self._verdict(
+                    "cancelled",
+                    label,
+                    self.env._(
+                        "Already surveyed on %(date)s, within the quiet period of %(days)s days.",
+                        date=fields.Date.to_string(last.date()),
+                        days=campaign.quiet_period_days,
+                    ),
+                )
+            elif key in taken:
+                conflicts[survey] = self._verdict(
+                    "cancelled", label, self.env._("Another survey is being sent to this customer.")
+                )
+            else:
+                taken.add(key)
+        return conflicts
+
+    @api.model
+    def _partner_verdicts(self, partners, channels):
+        """Whether and how each customer can be surveyed, in batch: ``{partner_id: verdict}``.
+
+        ``channels`` are tried in order; an opt-out (refusal, blacklist) is final, a missing or
+        invalid address falls through to the next channel.
+        """
+        partners = partners.sudo()
+        emails = {partner.id: self._valid_email(partner.email) for partner in partners if partner.email}
+        numbers = {partner.id: self._mobile_number(partner) for partner in partners} if "sms" in channels else {}
+        email_list = [email for email in emails.values() if email]
+        number_list = [number for number, _failure in numbers.values() if number]
+        blacklisted_emails = set(
+            self.env["mail.blacklist"].sudo().search([("email", "in", email_list)]).mapped("email")
+            if email_list
+            else []
+        )
+        blacklisted_numbers = set(
+            self.env["phone.blacklist"].sudo().search([("number", "in", number_list)]).mapped("number")
+            if number_list
+            else []
+        )
+
+        def email_verdict(partner):
+            if not partner.email:
+                if partner.is_company:
+                    reason = self.env._("The customer is a company record with no email address.")
+                else:
+                    reason = self.env._("The customer has no email address.")
+                return self._verdict("failed", self.env._("No email address"), reason)
+            email = emails[partner.id]
+            if not email:
+                return self._verdict(
+                    "failed",
+                    self.env._("Invalid email address"),
+                    self.env._("%(email)s is not a valid email address.", email=partner.email),
+                )
+            if email in blacklisted_emails:
+                return self._verdict(
+                    "cancelled",
+                    self.env._("Blacklisted"),
+                    self.env._("The email address is on the blacklist."),
+                )
+            return {"channel": "email", "email": email}
+
+        def sms_verdict(partner):
+            number, failure = numbers[partner.id]
+            if failure:
+                return failure
+            if number in blacklisted_numbers:
+                return self._verdict(
+                    "cancelled",
+                    self.env._("Blacklisted"),
+                    self.env._("The mobile number is on the phone blacklist."),
+                )
+            return {"channel": "sms", "number": number}
+
+        verdicts = {}
+        for partner in partners:
+            if not partner.active:
+                verdict = self._verdict(
+                    "cancelled",
+                    self.env._("Archived customer"),
+                    self.env._("The customer is archived."),
+                )
+            elif partner.nps_consent == "refused":
+                verdict = self._verdict(
+                    "cancelled",
+                    self.env._("Refused surveys"),
+                    self.env._("The customer refused NPS surveys."),
+                )
+            else:
+                verdict = first_failure = None
+                for channel in channels:
+                    candidate = email_verdict(partner) if channel == "email" else sms_verdict(partner)
+                    if not candidate.get("state") or candidate["state"] == "cancelled":
+                        verdict = candidate
+                        break
+                    first_failure = first_failure or candidate
+                verdict = verdict or first_failure
+            verdicts[partner.id] = verdict
+        return verdicts
+
+    @api.model
+    def _valid_email(self, email):
+        normalized = email_normalize(email)
+        return normalized if normalized and self._EMAIL_RE.match(normalized) else False
+
+    @api.model
+    def _mobile_number(self, partner):
+        """``(E.164 number, None)`` or ``(False, failure verdict)``: the customer's mobile, else their phone
+        if it is a mobile. A number without prefix is read in the customer's country."""
+        raw_numbers = [number for number in (partner.mobile, partner.phone) if number]
+        if not raw_numbers:
+            return False, self._verdict(
+                "failed",
+                self.env._("No valid mobile number"),
+                self.env._("The customer has no mobile number."),
+            )
+        country = partner.country_id or partner.commercial_partner_id.country_id or self.env.company.country_id
+        first_failure = None
+        for raw in raw_numbers:
+            try:
+                number = phonenumbers.parse(raw, country.code or None)
+            except phonenumbers.NumberParseException:
+                number = None
+            if number is None or not phonenumbers.is_valid_number(number):
+                reason = self.env._("%(number)s is not a valid phone number.", number=raw)
+            elif phonenumbers.number_type(number) not in (
+                phonenumbers.PhoneNumberType.MOBILE,
+                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+            ):
+                reason = self.env._("%(number)s is not a mobile number.", number=raw)
+            else:
+                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+            first_failure = first_failure or self._verdict("failed", self.env._("No valid mobile number"), reason)
+        return False, first_failure
+
+    # ------------------------------------------------------------------
+    # Messages
+    # ------------------------------------------------------------------
+    @api.model
+    def _deliver(self, surveys, verdicts, reminder=False):
+        """Queue the emails and SMS of these surveys; return ``{survey: verdict}`` for those that failed."""
+        by_email = surveys.filtered(lambda survey: verdicts[survey]["channel"] == "email")
+        failures = self._queue_messages(
+            by_email,
+            "email",
+            self._render_mails,
+            lambda survey, rendered: self._mail_values(survey, rendered, verdicts[survey]),
+            reminder,
+        )
+        failures.update(
+            self._queue_messages(
+                surveys - by_email,
+                "sms",
+                lambda template, ids: template._render_field("body", ids, compute_lang=True),
+                lambda survey, body: {
+                    "number": verdicts[survey]["number"],
+                    "body": body,
+                    "partner_id": survey.partner_id.id,
+                    "state": "outgoing",
+                },
+                reminder,
+            )
+        )
+        return failures
+
+    @api.model
+    def _failure(self, message, error):
+        return self._verdict("failed", self.env._("Sending error"), message + " " + str(error))
+
+    @api.model
+    def _render_batch(self, surveys, render):
+        """``render(ids)`` for all surveys at once; if that fails, one by one so that only the broken
+        surveys fail. Return ``({survey_id: rendered}, {survey: failure verdict})``."""
+        try:
+            return render(surveys.ids), {}
+        except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
+            _logger.info("NPS: batch rendering failed, rendering surveys %s one by one", surveys.ids, exc_info=True)
+        rendered, failures = {}, {}
+        for survey in surveys:
+            try:
+                rendered.update(render(survey.ids))
+            except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
+                failures[survey] = self._failure(self.env._("The message could not be rendered:"), error)
+        return rendered, failures
+
+    @api.model
+    def _create_batch(self, model_name, survey_values, failures):
+        """Create all messages in one call; if that fails, one by one in savepoints, so that only the
+        broken surveys fail (added to ``failures``)."""
+        model = self.env[model_name].sudo()
+        try:
+            with self.env.cr.savepoint():
+                return model.create([values for _survey, values in survey_values])
+        except Exception:  # noqa: BLE001 pylint: disable=broad-exception-caught
+            _logger.info("NPS: batch creation of %s failed, creating them one by one", model_name, exc_info=True)
+        records = model
+        for survey, values in survey_values:
+            try:
+                with self.env.cr.savepoint():
+                    records |= model.create(values)
+            except Exception as error:  # noqa: BLE001 pylint: disable=broad-exception-caught
+                failures[survey] = self._failure(self.env._("The message could not be created:"), error)
+        return records
+
+    @api.model
+    def _queue_messages(self, surveys, channel, render, message_values, reminder=False):
+        """Render and create the messages of one channel in batch; return ``{survey: failure verdict}``.
+
+        ``render(template, ids)`` gives ``{id: rendered}``; ``message_values(survey, rendered)`` the values
+        of its ``mail.mail`` or ``sms.sms``.
+        """
+        if not surveys:
+            return {}
+        template_field, default_xmlid, model_name, cron_xmlid = self._CHANNEL_MESSAGES[channel]
+        default_template = self.env.ref(default_xmlid)
+        failures = {}
+        survey_values = []
+        for template, template_surveys in surveys.grouped(
+            lambda survey: survey.campaign_id[template_field] or default_template
+        ).items():
+            template_ctx = template.sudo().with_context(nps_reminder=reminder)
+            rendered, errors = self._render_batch(
+                template_surveys, lambda ids, template_ctx=template_ctx: render(template_ctx, ids)
+            )
+            failures.update(errors)
+            survey_values += [
+                (survey, message_values(survey, rendered[survey.id]))
+                for survey in template_surveys
+                if survey.id in rendered
+            ]
+        if survey_values:
+            self._create_batch(model_name, survey_values, failures)
+            self.env.ref(cron_xmlid)._trigger()
+        return failures
+
+    @api.model
+    def _render_mails(self, template, res_ids):
+        """``{res_id: values}`` of ``template`` for many surveys, through the template's public API
+        (rendered per language, as ``send_mail`` would)."""
+        return template._generate_template(res_ids, self._MAIL_RENDER_FIELDS)
+
+    @api.model
+    def _mail_values(self, survey, rendered, verdict):
+        optout_url = f"{survey.get_base_url()}{survey.access_url}/optout"
+        values = {
+            "subject": rendered.get("subject"),
+            "body_html": rendered.get("body_html"),
+            "email_from": rendered.get("email_from"),
+            "reply_to": rendered.get("reply_to"),
+            "email_to": survey.partner_id.email_formatted or verdict["email"],
+            "auto_delete": rendered.get("auto_delete", True),
+            "mail_server_id": rendered.get("mail_server_id"),
+            "model": survey._name,
+            "res_id": survey.id,
+            # RFC 8058 one-click unsubscribe, answered by the opt-out route
+            "headers": repr(
+                {"List-Unsubscribe": f"<{optout_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+            ),
+        }
+        return {key: value for key, value in values.items() if value is not None and value is not False}
+
+    @api.model
+    def _log_on_documents(self, surveys):
+        """Post "NPS survey sent" on the source documents that have a chatter, one batch per model."""
+        channel_labels = dict(surveys._fields["channel"]._description_selection(self.env))
+        for model_name, model_surveys in surveys.filtered("res_model").grouped("res_model").items():
+            if model_name not in self.env or not hasattr(self.env[model_name], "_message_log_batch"):
+                continue
+            documents = self.env[model_name].sudo().browse(model_surveys.mapped("res_id")).exists()
+            existing = set(documents.ids)
+            bodies = {
+                survey.res_id: Markup("<p>%s</p>")
+                % self.env._(
+                    "NPS survey sent to %(customer)s (%(channel)s).",
+                    customer=survey.partner_id.display_name,
+                    channel=channel_labels[survey.channel],
+                )
+                for survey in model_surveys
+                if survey.res_id in existing
+            }
+            documents._message_log_batch(bodies=bodies)
