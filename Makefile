@@ -9,6 +9,8 @@ TEST_DB  ?= nps_test
 BENCH_DB ?= nps_bench
 HTTP_PORT ?= 8069
 MODULES  := nps_closed_loop,sale_management,helpdesk_mgmt
+# our addons: the NPS app, and its helpdesk bridge (installed by itself with helpdesk_mgmt)
+ADDONS_HERE := nps_closed_loop nps_closed_loop_helpdesk_mgmt
 PY       := $(VENV)/bin/python
 ODOO     := $(PY) $(ODOO_SRC)/odoo-bin
 ADDONS   := $(ODOO_SRC)/addons,$(ODOO_SRC)/odoo/addons,$(CURDIR)
@@ -22,13 +24,13 @@ run: demo-db
 
 test: lint test-db
 	$(PY) -m pytest -p no:cacheprovider --odoo-config=$(CURDIR)/.odoorc-test \
-	    --odoo-database=$(TEST_DB) --odoo-http nps_closed_loop/tests; \
+	    --odoo-database=$(TEST_DB) --odoo-http nps_closed_loop/tests nps_closed_loop_helpdesk_mgmt/tests; \
 	    rc=$$?; [ $$rc -eq 5 ] && echo "no test collected" >&2; exit $$rc
 
 lint: venv
-	$(VENV)/bin/ruff check nps_closed_loop setup.py tools
-	$(VENV)/bin/ruff format --check nps_closed_loop setup.py tools
-	$(VENV)/bin/pylint --rcfile=$(CURDIR)/.pylintrc nps_closed_loop
+	$(VENV)/bin/ruff check $(ADDONS_HERE) setup.py tools
+	$(VENV)/bin/ruff format --check $(ADDONS_HERE) setup.py tools
+	$(VENV)/bin/pylint --rcfile=$(CURDIR)/.pylintrc $(ADDONS_HERE)
 	$(PY) tools/addon_readme.py --check
 
 bench: postgres config
@@ -80,12 +82,13 @@ config: venv
 	@printf '[options]\naddons_path = %s\nadmin_passwd = admin\ndb_name = %s\nlist_db = False\nlog_level = warn\nhttp_port = %s\n' \
 	    "$(ADDONS)" "$(TEST_DB)" "$$(( $(HTTP_PORT) + 100 ))" > .odoorc-test
 
-# The demo database is created once; later runs update the module (quick and idempotent).
+# The demo database is created once, with French loaded (the demo customers answer in French and the comment
+# themes match French keywords); later runs update the module (quick and idempotent).
 demo-db: postgres config
 	@if psql -lqt | cut -d'|' -f1 | grep -qw $(DB); then \
 	  $(ODOO) -c .odoorc -d $(DB) -u nps_closed_loop --stop-after-init --log-level=warn; \
 	else \
-	  $(ODOO) -c .odoorc -d $(DB) -i $(MODULES) --stop-after-init --log-level=warn; \
+	  $(ODOO) -c .odoorc -d $(DB) -i $(MODULES) --load-language=fr_FR --stop-after-init --log-level=warn; \
 	fi
 
 test-db: postgres config

@@ -1,7 +1,7 @@
 {
     "name": "NPS Closed Loop",
     "summary": "Net Promoter Score surveys with detractor callbacks, closed-loop tracking and holdout measurement",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Marketing/Surveys",
     "license": "LGPL-3",
     "author": "nps_closed_loop developers",
@@ -17,15 +17,19 @@
         "data/ir_cron_data.xml",
         "data/nps_campaign_data.xml",
         "views/nps_survey_views.xml",
+        "report/nps_report_views.xml",
         "views/nps_campaign_views.xml",
         "views/nps_reason_views.xml",
+        "views/nps_overview_views.xml",
         "views/res_partner_views.xml",
+        "views/sale_order_views.xml",
         "views/ir_actions_server_views.xml",
         "views/res_config_settings_views.xml",
         "views/nps_survey_templates.xml",
         "views/portal_templates.xml",
         "wizard/nps_relationship_wizard_views.xml",
         "wizard/nps_close_loop_wizard_views.xml",
+        "wizard/nps_workbook_wizard_views.xml",
         "views/nps_closed_loop_menus.xml",
     ],
     "demo": [
@@ -34,6 +38,7 @@
     "assets": {
         "web.assets_backend": [
             "nps_closed_loop/static/src/js/activity_markasdone_patch.js",
+            "nps_closed_loop/static/src/overview/**/*",
         ],
         "web.assets_frontend": [
             "nps_closed_loop/static/src/scss/nps_survey.scss",
@@ -42,6 +47,8 @@
         "web.assets_tests": [
             "nps_closed_loop/static/tests/tours/nps_survey_tour.js",
             "nps_closed_loop/static/tests/tours/nps_close_loop_tour.js",
+            "nps_closed_loop/static/tests/tours/nps_callback_workspace_tour.js",
+            "nps_closed_loop/static/tests/tours/nps_overview_tour.js",
         ],
     },
     "application": True,

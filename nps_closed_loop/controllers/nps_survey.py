@@ -101,7 +101,11 @@ class NpsSurveyController(http.Controller):
     # Access and language
     # ------------------------------------------------------------------
     def _nps_survey_from_token(self, token):
-        """The survey the token opens, as superuser, or an empty recordset."""
+        """The survey the token opens, as superuser, or an empty recordset.
+
+        Its pages link to it with the token the visitor presented; what the answer sets off runs without
+        that grant (see :meth:`_nps_staff_survey`).
+        """
         Survey = request.env["nps.survey"].sudo()
         if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
             return Survey
@@ -109,7 +113,7 @@ class NpsSurveyController(http.Controller):
         if not survey or not consteq(survey.access_token, token) or not survey.partner_id:
             # Anonymised surveys have no customer left to answer for.
             return Survey.browse()
-        return survey
+        return survey._nps_with_token()
 
     def _nps_set_lang(self, survey):
         """Render everything that follows in the customer's language."""
@@ -134,8 +138,11 @@ class NpsSurveyController(http.Controller):
 
     @staticmethod
     def _nps_staff_survey(survey):
-        """The survey in the company's language, for what the team reads (notes, reasons, activities)."""
-        return survey.with_context(lang=get_lang(survey.env, survey.company_id.partner_id.lang).code)
+        """The survey in the company's language, for what the team reads (notes, reasons, activities):
+        the survey's link never appears there."""
+        return survey._nps_without_token().with_context(
+            lang=get_lang(survey.env, survey.company_id.partner_id.lang).code
+        )
 
     # ------------------------------------------------------------------
     # Pages
@@ -150,9 +157,10 @@ class NpsSurveyController(http.Controller):
     def _nps_submit(self, survey):
         if self._nps_is_foreign_user(survey):
             return self._nps_render_form(survey, {}, status=403)
-        # Lock the row: of two submits at once (a double tap), the second waits and then sees the first.
+        # Lock the row: of two submits at once (a double tap), the second waits for the first, then fails
+        # to serialise (REPEATABLE READ) and is run again by the HTTP layer, where it sees the first. Once
+        # locked, the row is as read from the transaction's snapshot: no need to read it again.
         request.env.cr.execute(SQL("SELECT id FROM nps_survey WHERE id = %s FOR UPDATE", survey.id))
-        survey.invalidate_recordset()
         if survey.state in CLOSED_STATES:
             return self._nps_render_closed(survey, status=410)
         if survey.state == "answered" and not self._nps_can_change(survey):
@@ -163,8 +171,9 @@ class NpsSurveyController(http.Controller):
                 return self._nps_render_answered(survey, form_values=answer, errors=errors, status=400)
             return self._nps_render_form(survey, answer, errors=errors, status=400)
         if not self._nps_is_same_answer(survey, answer):
-            # What reacts to the answer (callbacks, notes, alerts) is read by the team, not the customer.
-            self._nps_staff_survey(survey)._record_answer(**answer)
+            # What reacts to the answer (callbacks, notes, alerts) is read by the team, not the customer,
+            # and follows in a scheduled job started at once: the customer does not wait for it.
+            self._nps_staff_survey(survey).with_context(nps_defer_after_answer=True)._record_answer(**answer)
         return request.redirect(f"{survey.access_url}/thanks", code=303)
 
     @staticmethod
@@ -194,16 +203,29 @@ class NpsSurveyController(http.Controller):
         self, survey, preselect=None, form_values=None, errors=None, just_answered=False, status=200
     ):
         can_change = self._nps_can_change(survey)
+        # The texts answer questions about the score given (its reason, and what would earn a higher
+        # score or what they would tell a friend): they are offered again only for a score of the same
+        # category. The page's script does the same when the score is changed on the page.
+        saved_answer = {
+            "category": survey.category,
+            "comment": survey.comment or "",
+            "followup": survey.followup or "",
+        }
         if form_values is None:
+            score = survey.score if preselect is None else preselect
+            same_question = score_category(score) == survey.category
             form_values = {
-                "score": survey.score if preselect is None else preselect,
-                "comment": survey.comment or "",
-                "followup": survey.followup or "",
+                "score": score,
+                "comment": saved_answer["comment"] if same_question else "",
+                "followup": saved_answer["followup"] if same_question else "",
                 "contact_allowed": survey.contact_allowed,
             }
         values = self._nps_form_values(survey, form_values, errors)
         values.update(
             just_answered=just_answered,
+            # Shown once the answer is saved, to whom the campaign chose (off by default).
+            review_invited=just_answered and survey._nps_review_invited(),
+            saved_answer=saved_answer,
             can_change=can_change,
             # Open the change form when the customer came to change something (another score
             # clicked in the email, or a change that needs fixing).

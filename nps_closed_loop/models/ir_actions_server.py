@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 
 class IrActionsServer(models.Model):
@@ -81,6 +81,20 @@ class IrActionsServer(models.Model):
                             model=action.model_id.name,
                         )
                     )
+
+    def write(self, vals):
+        # NPS managers may read and retarget the "Send NPS survey" actions of their campaigns (record
+        # rules), but turning one into code, or changing its model, stays with administrators.
+        if not self.env.su and not self.env.user.has_group("base.group_system"):
+            forbidden = set(vals) - {"name", "nps_campaign_id", "nps_partner_field_id", "nps_user_field_id"}
+            if forbidden:
+                raise AccessError(
+                    self.env._(
+                        "Only administrators may change what a server action does (%(fields)s).",
+                        fields=", ".join(sorted(forbidden)),
+                    )
+                )
+        return super().write(vals)
 
     def _run_action_nps_survey_multi(self, eval_context=None):
         """Schedule one survey per triggering record (access was checked by :meth:`run`)."""

@@ -1,6 +1,9 @@
 from datetime import datetime, time
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.tools import plaintext2html
 
 
 class MailActivity(models.Model):
@@ -44,10 +47,23 @@ class MailActivity(models.Model):
 
     def _action_done(self, feedback=False, attachment_ids=None):
         # The activity is unlinked by super(): find the surveys first.
-        surveys = self.env["nps.survey"].browse(self._nps_callback_activities().mapped("res_id"))
-        result = super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
+        callbacks = self._nps_callback_activities()
+        surveys = self.env["nps.survey"].browse(callbacks.mapped("res_id"))
+        if not (feedback and callbacks):
+            result = super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
+            surveys._nps_callback_done()
+            return result
+        # What the customer said on a callback goes to the survey's internal notes (NPS users only), never
+        # to the "done" message in the chatter, read by the salesperson and the employee they dealt with.
+        messages, next_activities = super(MailActivity, self - callbacks)._action_done(
+            feedback=feedback, attachment_ids=attachment_ids
+        )
+        callback_messages, callback_next = super(MailActivity, callbacks)._action_done(attachment_ids=attachment_ids)
+        # sudo: the assignee just marked their callback done, which super() allowed
+        for survey in surveys.sudo():
+            survey.loop_notes = Markup(survey.loop_notes or "") + plaintext2html(feedback)
         surveys._nps_callback_done()
-        return result
+        return messages + callback_messages, next_activities + callback_next
 
     def _nps_callback_activities(self):
         callback_type = self.env.ref("nps_closed_loop.mail_activity_type_nps_callback", raise_if_not_found=False)

@@ -5,12 +5,17 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from .nps_score import DEFAULT_CALLBACK_SLA_HOURS, REACHED_STATES
 from .nps_sql import lock_rows_skip_locked
+from .nps_statistics import SIGNIFICANT_P_VALUE, nps_figures, two_proportion_p_value
+
+
+def _percent(part, whole):
+    return 100.0 * part / whole if whole else 0.0
 
 
 class NpsCampaign(models.Model):
@@ -18,6 +23,7 @@ class NpsCampaign(models.Model):
     _description = "NPS Campaign"
     _inherit = ["mail.thread"]
     _order = "sequence, id"
+    _check_company_auto = True
 
     _NPS_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -45,6 +51,7 @@ class NpsCampaign(models.Model):
         string="Responsible",
         default=lambda self: self._default_user_id(),
         tracking=True,
+        check_company=True,
         help="Receives the callbacks nobody else can take.",
     )
     description = fields.Html(translate=True)
@@ -55,7 +62,22 @@ class NpsCampaign(models.Model):
     )
     review_url = fields.Char(
         string="Review or referral link",
-        help="Offered to promoters after they answer, e.g. your Google review page.",
+        help="e.g. your Google review page: offered as the review invitation says.",
+    )
+    # Off until the company chooses: asking only happy customers for reviews ("review gating") is what
+    # review platforms forbid (Google's policy), so "promoters" is shown with a warning in the form.
+    review_invitation = fields.Selection(
+        [
+            ("none", "No invitation"),
+            ("everyone", "Everyone who answers"),
+            ("promoters", "Promoters only"),
+        ],
+        string="Review invitation",
+        default="none",
+        required=True,
+        tracking=True,
+        help="Who is invited to leave a review with the link above: on the thank-you page, once their answer "
+        "is saved, and in the promoters' thank-you email.",
     )
     answer_change_days = fields.Integer(
         string="Days to change an answer",
@@ -69,7 +91,7 @@ class NpsCampaign(models.Model):
     # Sending settings
     # ------------------------------------------------------------------
     delay_hours = fields.Integer(
-        string="Delay (hours)",
+        string="Delay",
         default=24,
         help="Hours between the trigger (order confirmed, ticket closed) and the survey.",
     )
@@ -87,7 +109,7 @@ class NpsCampaign(models.Model):
     send_saturday = fields.Boolean(string="Saturday")
     send_sunday = fields.Boolean(string="Sunday")
     quiet_period_days = fields.Integer(
-        string="Quiet period (days)",
+        string="Quiet period",
         default=90,
         help="No new survey for a customer surveyed within this many days (any campaign). 0: no quiet period.",
     )
@@ -126,12 +148,12 @@ class NpsCampaign(models.Model):
         ondelete="restrict",
     )
     reminder_days = fields.Integer(
-        string="Reminder after (days)",
+        string="Reminder after",
         default=3,
         help="One reminder to customers who have not answered after this many days. 0: no reminder.",
     )
     expiry_days = fields.Integer(
-        string="Expires after (days)",
+        string="Expires after",
         default=30,
         help="Unanswered surveys expire this many days after they were sent. 0: never.",
     )
@@ -140,13 +162,13 @@ class NpsCampaign(models.Model):
         "nps_campaign_id",
         string="Server actions",
         domain=[("state", "=", "nps_survey")],
-        groups="base.group_system",
+        groups="nps_closed_loop.group_nps_manager",
     )
     automation_ids = fields.Many2many(
         "base.automation",
         string="Triggers",
         compute="_compute_automation_ids",
-        groups="base.group_system",
+        groups="nps_closed_loop.group_nps_manager",
         help="Automation rules that schedule this campaign's surveys.",
     )
     helpdesk_available = fields.Boolean(compute="_compute_helpdesk_available")
@@ -179,7 +201,7 @@ class NpsCampaign(models.Model):
         "neither the employee the customer dealt with nor their salesperson; if none, to an NPS manager.",
     )
     callback_sla_hours = fields.Integer(
-        string="Callback within (hours)",
+        string="Callback within",
         default=DEFAULT_CALLBACK_SLA_HOURS,
         help="Deadline of a callback, counted from the answer.",
     )
@@ -202,7 +224,7 @@ class NpsCampaign(models.Model):
         help="When a loop is closed, propose to survey the customer again, even during the quiet period (once). "
         "Control group detractors are re-surveyed the same number of days after their answer.",
     )
-    resurvey_days = fields.Integer(string="Re-survey after (days)", default=30)
+    resurvey_days = fields.Integer(string="Re-survey after", default=30)
     holdout_percent = fields.Float(
         string="Control group (%)",
         digits=(5, 1),
@@ -217,7 +239,7 @@ class NpsCampaign(models.Model):
         help="Seeds the random draw, so that the same detractor always gets the same draw.",
     )
     repurchase_days = fields.Integer(
-        string="Repurchase window (days)",
+        string="Repurchase window",
         default=90,
         help="A detractor repurchased if a sales order of their company was confirmed within these days after "
         "the answer.",
@@ -255,6 +277,31 @@ class NpsCampaign(models.Model):
     holdout_recovery_rate = fields.Float(
         string="Control: recovered (%)", compute="_compute_holdout_comparison", digits=(16, 1)
     )
+    # two-proportion z-tests, called versus control: is the difference more than chance?
+    repurchase_p_value = fields.Float(
+        string="Repurchase: p-value",
+        compute="_compute_holdout_comparison",
+        digits=(16, 3),
+        help="Two-proportion z-test of the repurchase rates of called and control detractors: the probability of "
+        "a difference at least this large if calling back changed nothing. 1 when it cannot be computed.",
+    )
+    repurchase_significant = fields.Boolean(
+        string="Repurchase difference significant",
+        compute="_compute_holdout_comparison",
+        help="The p-value is below 0.05.",
+    )
+    recovery_p_value = fields.Float(
+        string="Recovery: p-value",
+        compute="_compute_holdout_comparison",
+        digits=(16, 3),
+        help="Two-proportion z-test of the recovery rates (among answered follow-ups) of called and control "
+        "detractors. 1 when it cannot be computed.",
+    )
+    recovery_significant = fields.Boolean(
+        string="Recovery difference significant",
+        compute="_compute_holdout_comparison",
+        help="The p-value is below 0.05.",
+    )
 
     # ------------------------------------------------------------------
     # Statistics (one grouped query for all campaigns)
@@ -263,7 +310,19 @@ class NpsCampaign(models.Model):
     sent_count = fields.Integer(string="Sent", compute="_compute_statistics")
     answered_count = fields.Integer(string="Answered", compute="_compute_statistics")
     response_rate = fields.Float(string="Response rate (%)", compute="_compute_statistics", digits=(16, 1))
-    nps = fields.Float(string="NPS", compute="_compute_statistics", digits=(16, 1))
+    # a whole number, rounded as the pivot rounds the average of nps_value; meaningless without answers
+    nps = fields.Float(string="NPS", compute="_compute_statistics", digits=(16, 0))
+    nps_margin = fields.Float(
+        string="NPS margin (±)",
+        compute="_compute_nps_margin",
+        digits=(16, 0),
+        help="95 % margin of error of the NPS, in points: the true NPS lies within NPS ± margin 19 times out of 20.",
+    )
+    nps_significant = fields.Boolean(
+        string="NPS significant",
+        compute="_compute_nps_margin",
+        help="At least 30 answers and a margin of ±10 points or less.",
+    )
 
     _sql_constraints = [
         ("delay_hours_positive", "CHECK(delay_hours >= 0)", "The delay cannot be negative."),
@@ -305,6 +364,27 @@ class NpsCampaign(models.Model):
             campaign.response_rate = 100.0 * values["answered"] / values["sent"] if values["sent"] else 0.0
             campaign.nps = values["nps"]
 
+    @api.depends("survey_ids.state", "survey_ids.category")
+    def _compute_nps_margin(self):
+        """The NPS's margin of error, from the category counts of all campaigns' answers in one query (the
+        answers the user may read, as for the NPS itself)."""
+        counts = {}
+        if self.ids:
+            groups = self.env["nps.survey"]._read_group(
+                [("campaign_id", "in", self.ids), ("state", "=", "answered"), ("category", "!=", False)],
+                ["campaign_id", "category"],
+                ["__count"],
+            )
+            for campaign, category, count in groups:
+                counts.setdefault(campaign.id, {})[category] = count
+        for campaign in self:
+            categories = counts.get(campaign.id, {})
+            __, margin, significant = nps_figures(
+                sum(categories.values()), categories.get("promoter", 0), categories.get("detractor", 0)
+            )
+            campaign.nps_margin = margin or 0.0
+            campaign.nps_significant = significant
+
     @api.depends("action_server_ids.base_automation_id")
     def _compute_automation_ids(self):
         for campaign in self:
@@ -326,100 +406,65 @@ class NpsCampaign(models.Model):
 
     @api.depends("survey_ids.loop_state", "survey_ids.holdout", "survey_ids.recovered", "repurchase_days")
     def _compute_holdout_comparison(self):
-        """Called versus control detractors, side by side, in one query for all campaigns.
+        """Called versus control detractors, side by side, in one query for all campaigns (see
+        ``nps.holdout.report``), with a two-proportion z-test of their repurchase and recovery rates.
 
         Both groups hold first answers of detractors who allowed contact (the control group is drawn
         among them only). Repurchase: a sales order of the customer's company confirmed within the
         repurchase window after the answer. Later NPS and recovery: from the answered follow-up surveys.
+        Aggregates shown to whoever reads the campaign, as its other statistics.
         """
         figures = {}
         if self.ids:
-            self.env["nps.survey"].flush_model(
-                [
-                    "campaign_id",
-                    "state",
-                    "category",
-                    "followup_of_id",
-                    "contact_allowed",
-                    "holdout",
-                    "loop_state",
-                    "commercial_partner_id",
-                    "answer_date",
-                    "recovered",
-                    "nps_value",
-                    "company_id",
-                    "contact_refused",
-                ]
-            )
-            self.env["sale.order"].flush_model(["partner_id", "state", "date_order", "company_id"])
-            self.env["res.partner"].flush_model(["commercial_partner_id"])
-            self.flush_model(["repurchase_days"])
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT s.campaign_id,
-                           COALESCE(s.holdout, FALSE) AS in_holdout,
-                           COUNT(DISTINCT s.id) FILTER (WHERE s.holdout OR s.loop_state != 'none') AS detractors,
-                           COUNT(DISTINCT s.id) FILTER (WHERE (s.holdout OR s.loop_state != 'none') AND EXISTS (
-                               SELECT 1
-                                 FROM sale_order so
-                                 JOIN res_partner p ON p.id = so.partner_id
-                                WHERE p.commercial_partner_id = s.commercial_partner_id
-                                  AND so.company_id = s.company_id
-                                  AND so.state = 'sale'
-                                  AND so.date_order > s.answer_date
-                                  AND so.date_order <= s.answer_date + make_interval(days => c.repurchase_days)
-                           )) AS repurchased,
-                           COUNT(DISTINCT f.id) FILTER (WHERE s.holdout OR s.loop_state != 'none') AS followups,
-                           AVG(f.nps_value) FILTER (WHERE s.holdout OR s.loop_state != 'none') AS later_nps,
-                           COUNT(DISTINCT s.id) FILTER (WHERE (s.holdout OR s.loop_state != 'none') AND s.recovered)
-                               AS recovered,
-                           COUNT(DISTINCT s.id) FILTER (WHERE s.contact_refused) AS contact_refused
-                      FROM nps_survey s
-                      JOIN nps_campaign c ON c.id = s.campaign_id
-                 LEFT JOIN nps_survey f ON f.followup_of_id = s.id AND f.state = 'answered'
-                     WHERE s.campaign_id IN %(campaign_ids)s
-                       AND s.state = 'answered'
-                       AND s.category = 'detractor'
-                       AND s.followup_of_id IS NULL
-                  GROUP BY s.campaign_id, in_holdout
-                    """,
-                    campaign_ids=tuple(self.ids),
+            # the report's _depends flushes what it reads
+            groups = (
+                self.env["nps.holdout.report"]
+                .sudo()
+                ._read_group(
+                    [("campaign_id", "in", self.ids)],
+                    ["campaign_id", "loop_group"],
+                    [
+                        "__count",
+                        "repurchased_count:sum",
+                        "followup_count:sum",
+                        "later_nps:avg",
+                        "recovered_count:sum",
+                        "contact_refused_count:sum",
+                    ],
                 )
             )
-            for (
-                campaign_id,
-                holdout,
-                detractors,
-                repurchased,
-                followups,
-                later_nps,
-                recovered,
-                refused,
-            ) in self.env.cr.fetchall():
-                figures[campaign_id, bool(holdout)] = {
-                    "count": detractors,
-                    "repurchase": 100.0 * repurchased / detractors if detractors else 0.0,
+            for campaign, group, count, repurchased, followups, later_nps, recovered, refused in groups:
+                figures[campaign.id, group] = {
+                    "count": count,
+                    "repurchased": repurchased,
                     "followups": followups,
                     "later_nps": later_nps or 0.0,
-                    "recovery": 100.0 * recovered / followups if followups else 0.0,
+                    "recovered": recovered,
                     "refused": refused,
                 }
-        empty = {"count": 0, "repurchase": 0.0, "followups": 0, "later_nps": 0.0, "recovery": 0.0, "refused": 0}
+        empty = {"count": 0, "repurchased": 0, "followups": 0, "later_nps": 0.0, "recovered": 0, "refused": 0}
         for campaign in self:
-            called = figures.get((campaign.id, False), empty)
-            control = figures.get((campaign.id, True), empty)
+            called = figures.get((campaign.id, "called"), empty)
+            control = figures.get((campaign.id, "control"), empty)
+            refused = figures.get((campaign.id, "refused"), empty)
             campaign.called_detractor_count = called["count"]
             campaign.holdout_detractor_count = control["count"]
-            campaign.contact_refused_count = called["refused"] + control["refused"]
-            campaign.called_repurchase_rate = called["repurchase"]
-            campaign.holdout_repurchase_rate = control["repurchase"]
+            campaign.contact_refused_count = called["refused"] + control["refused"] + refused["refused"]
+            campaign.called_repurchase_rate = _percent(called["repurchased"], called["count"])
+            campaign.holdout_repurchase_rate = _percent(control["repurchased"], control["count"])
             campaign.called_followup_count = called["followups"]
             campaign.holdout_followup_count = control["followups"]
             campaign.called_later_nps = called["later_nps"]
             campaign.holdout_later_nps = control["later_nps"]
-            campaign.called_recovery_rate = called["recovery"]
-            campaign.holdout_recovery_rate = control["recovery"]
+            campaign.called_recovery_rate = _percent(called["recovered"], called["followups"])
+            campaign.holdout_recovery_rate = _percent(control["recovered"], control["followups"])
+            for measure, successes, counts in (
+                ("repurchase", "repurchased", "count"),
+                ("recovery", "recovered", "followups"),
+            ):
+                p_value = two_proportion_p_value(called[successes], called[counts], control[successes], control[counts])
+                campaign[f"{measure}_p_value"] = 1.0 if p_value is None else p_value
+                campaign[f"{measure}_significant"] = p_value is not None and p_value < SIGNIFICANT_P_VALUE
 
     # ------------------------------------------------------------------
     # Constraints
@@ -492,6 +537,11 @@ class NpsCampaign(models.Model):
         action["context"] = {**action["context"], "search_default_groupby_holdout": 1}
         return action
 
+    def action_nps_export_workbook(self):
+        """Download the NPS workbook of this campaign's answers."""
+        self.ensure_one()
+        return self.env["nps.report"]._nps_workbook_action(campaigns=self)
+
     def action_add_trigger_sale_order(self):
         """Preset: a survey when a sales order is confirmed."""
         self.ensure_one()
@@ -537,27 +587,38 @@ class NpsCampaign(models.Model):
         }
 
     def _nps_create_automation(self, model_name, trigger_values):
-        """An active automation rule on ``model_name`` whose action schedules this campaign's surveys."""
+        """An active automation rule on ``model_name`` whose action schedules this campaign's surveys.
+
+        NPS managers may add these presets without being administrators: the rule and its action are
+        built here, never from what the user typed, so they are created as superuser once the user
+        has shown they may change the campaign.
+        """
         self.ensure_one()
-        model = self.env["ir.model"]._get(model_name)
-        return self.env["base.automation"].create(
+        self.check_access("write")
+        model = self.env["ir.model"].sudo()._get(model_name)
+        automation = (
+            self.env["base.automation"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._("NPS survey: %(campaign)s", campaign=self.name),
+                    "model_id": model.id,
+                    **trigger_values,
+                }
+            )
+        )
+        # created apart: server actions refuse being created through another record's commands as superuser
+        self.env["ir.actions.server"].sudo().create(
             {
-                "name": self.env._("NPS survey: %(campaign)s", campaign=self.name),
+                "name": self.env._("Send NPS survey: %(campaign)s", campaign=self.name),
                 "model_id": model.id,
-                **trigger_values,
-                "action_server_ids": [
-                    Command.create(
-                        {
-                            "name": self.env._("Send NPS survey: %(campaign)s", campaign=self.name),
-                            "model_id": model.id,
-                            "state": "nps_survey",
-                            "usage": "base_automation",
-                            "nps_campaign_id": self.id,
-                        }
-                    )
-                ],
+                "state": "nps_survey",
+                "usage": "base_automation",
+                "base_automation_id": automation.id,
+                "nps_campaign_id": self.id,
             }
         )
+        return automation
 
     @api.model
     def _nps_setup_helpdesk_campaign(self, force=False):

@@ -2,7 +2,8 @@ from odoo import fields, models
 
 
 class NpsReason(models.Model):
-    """Why a customer was unhappy, as learnt on the callback: tags that reports group by."""
+    """Why a customer was unhappy, as learnt on the callback, and the themes of the comments (tagged from
+    the keywords): tags that reports group by."""
 
     _name = "nps.reason"
     _description = "NPS Reason"
@@ -13,6 +14,12 @@ class NpsReason(models.Model):
     active = fields.Boolean(default=True)
     color = fields.Integer()
     description = fields.Text(translate=True, help="When to use this reason, so that everyone tags alike.")
+    keywords = fields.Text(
+        translate=True,
+        help="Words that tag an answer's comment with this theme, separated by commas, one list per language "
+        "(the customer's language and English are both searched). Case and accents do not matter; a keyword "
+        "matches whole words only, or the words it starts when it ends with *, e.g. deliver*.",
+    )
     company_id = fields.Many2one("res.company", index=True, help="Leave empty to share the reason between companies.")
 
     _sql_constraints = [

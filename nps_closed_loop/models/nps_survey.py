@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_datetime, html2plaintext
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL, format_amount, format_date, format_datetime
+from odoo.tools.misc import get_lang
 from odoo.tools.sql import create_index
 
 from .nps_score import (
@@ -18,8 +20,14 @@ from .nps_score import (
     score_category,
 )
 from .nps_score_field import NullableInteger
+from .nps_sql import lock_rows_skip_locked
+from .nps_theme import ThemeMatcher
 
 _logger = logging.getLogger(__name__)
+
+# Lets the system code that sends a survey to its customer read the survey's link (it holds the customer's
+# token): a context value only Python code can hold, as contexts coming over RPC are JSON.
+_NPS_TOKEN_GRANT = object()
 
 
 class NpsSurvey(models.Model):
@@ -28,6 +36,11 @@ class NpsSurvey(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
     _order = "answer_date desc nulls last, id desc"
     _rec_names_search = ["partner_id", "res_name"]
+    _check_company_auto = True
+    # What only the customer writes (from the survey page), or an NPS manager imports.
+    _NPS_ANSWER_FIELDS = ("score", "comment", "followup", "contact_allowed", "answer_date", "answer_editable_until")
+
+    _NPS_CONTEXT_LIMIT = 5
 
     @api.model
     def _default_access_token(self):
@@ -51,7 +64,7 @@ class NpsSurvey(models.Model):
         store=True,
         index=True,
     )
-    campaign_id = fields.Many2one("nps.campaign", index=True, ondelete="restrict", tracking=True)
+    campaign_id = fields.Many2one("nps.campaign", index=True, ondelete="restrict", tracking=True, check_company=True)
     company_id = fields.Many2one(
         "res.company",
         required=True,
@@ -93,8 +106,8 @@ class NpsSurvey(models.Model):
         help="+100 for a promoter, 0 for a passive, -100 for a detractor: "
         "its average over any group of answers is that group's Net Promoter Score.",
     )
-    comment = fields.Text(help="The main reason for the score, in the customer's words.")
-    followup = fields.Text(string="Follow-up answer")
+    comment = fields.Text(copy=False, help="The main reason for the score, in the customer's words.")
+    followup = fields.Text(string="Follow-up answer", copy=False)
     contact_allowed = fields.Boolean(
         string="Contact allowed",
         copy=False,
@@ -107,12 +120,16 @@ class NpsSurvey(models.Model):
         help="Set at the first answer from the campaign's setting: "
         "until then the customer may change the answer from the survey link.",
     )
+    # The token is the customer's key to their survey: no employee reads it (the service sends it, the
+    # survey page checks it as superuser, the customer's portal shows their own links).
     access_token = fields.Char(
         "Security Token",
         default=lambda self: self._default_access_token(),
         required=True,
         copy=False,
+        groups="base.group_system",
     )
+    access_url = fields.Char(groups="base.group_system")
     res_model = fields.Char("Source document model", index=True, readonly=True)
     res_id = fields.Many2oneReference("Source document ID", model_field="res_model", index=True, readonly=True)
     res_name = fields.Char("Source document", compute="_compute_res_name", store=True)
@@ -155,12 +172,37 @@ class NpsSurvey(models.Model):
         index="btree_not_null",
         help="Unanswered by then, the survey expires.",
     )
+    send_attempt_count = fields.Integer(
+        string="Failed attempts",
+        copy=False,
+        readonly=True,
+        help="How many times the invitation could not be delivered (mail server error, bounce, SMS error). "
+        "It is sent again later, a few times; then the survey fails with the reason.",
+    )
+    sent_message_id = fields.Char(
+        string="Message-ID",
+        copy=False,
+        readonly=True,
+        help="Message-ID of the delivered invitation email: a bounce names it.",
+    )
     answer_month = fields.Date(
         compute="_compute_answer_month",
         store=True,
         index=True,
         help="First day of the answer's month, stored so that trends group on an indexed column.",
     )
+    # A customer-level figure, not a per-employee one: every employee who reads the answer sees it (the
+    # salesperson sees their customers' invoices anyway, callback agents weigh it); not the customer.
+    customer_revenue = fields.Monetary(
+        string="Customer revenue",
+        currency_field="company_currency_id",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="What the customer's company was invoiced (untaxed, credit notes deducted) over the 12 months "
+        "before the answer, in the company's currency, recorded with the answer: what is at risk with a detractor.",
+    )
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company currency")
 
     # Closing the loop (callbacks, holdout, recovery): the team's data, not shown to the customer
     # reading their own survey on the portal.
@@ -181,6 +223,7 @@ class NpsSurvey(models.Model):
         tracking=True,
         copy=False,
         domain=[("share", "=", False)],
+        check_company=True,
         help="Who calls the customer back: never the employee they dealt with, nor their salesperson.",
         groups="base.group_user",
     )
@@ -208,7 +251,27 @@ class NpsSurvey(models.Model):
         tracking=True,
         groups="base.group_user",
     )
-    reason_ids = fields.Many2many("nps.reason", string="Reasons", copy=False, groups="base.group_user")
+    reason_ids = fields.Many2many(
+        "nps.reason", string="Reasons", copy=False, check_company=True, groups="base.group_user"
+    )
+    theme_ids = fields.Many2many(
+        "nps.reason",
+        "nps_survey_theme_rel",
+        "survey_id",
+        "reason_id",
+        string="Themes",
+        copy=False,
+        groups="base.group_user",
+        help="What the comment and the follow-up answer talk about: tagged from the themes' keywords when the "
+        "customer answers (in their language and in English), correctable by hand.",
+    )
+    themes_pending = fields.Boolean(
+        string="Themes to tag",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="Answered on the survey page: the themes are tagged by the job that follows the answer.",
+    )
     loop_notes = fields.Html(
         string="Internal notes",
         copy=False,
@@ -269,9 +332,42 @@ class NpsSurvey(models.Model):
         help="A detractor whose follow-up answer is passive or promoter.",
         groups="base.group_user",
     )
+    callback_late = fields.Boolean(
+        string="Late",
+        compute="_compute_callback_late",
+        help="Still to call back and past its deadline (the hourly escalation flags it as overdue).",
+        groups="base.group_user",
+    )
     loop_warning = fields.Char(copy=False, readonly=True, groups="base.group_user")
     detractor_alert_date = fields.Datetime(copy=False, readonly=True, groups="base.group_user")
     promoter_thanks_sent = fields.Boolean(copy=False, readonly=True)
+    reaction_pending = fields.Selection(
+        [("answer", "New answer"), ("change", "Changed answer")],
+        string="Follow-up pending",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="Answered on the survey page: the callback, the alerts, the thank-you and the notes follow within "
+        "moments, made by a scheduled job so that the customer does not wait for them.",
+    )
+
+    # The callback agent's workspace: what they need before dialling, on one screen
+    partner_name = fields.Char(string="Contact", related="partner_id.name")
+    partner_phone = fields.Char(string="Phone", related="partner_id.phone")
+    partner_mobile = fields.Char(string="Mobile", related="partner_id.mobile")
+    partner_email = fields.Char(string="Email", related="partner_id.email")
+    customer_answer_ids = fields.Many2many(
+        "nps.survey",
+        string="Previous answers",
+        compute="_compute_customer_context",
+        help="The customer's company's other answers, newest first.",
+    )
+    customer_context = fields.Html(
+        string="Open tickets and last orders",
+        compute="_compute_customer_context",
+        sanitize=False,
+        groups="base.group_user",
+    )
 
     _sql_constraints = [
         (
@@ -297,6 +393,14 @@ class NpsSurvey(models.Model):
                 [field, "answer_date DESC NULLS LAST", "id DESC"],
                 where="category IS NOT NULL",
             )
+        # a bounce names the invitation's Message-ID: only surveys waiting for an answer are looked up
+        create_index(
+            self.env.cr,
+            "nps_survey_sent_message_id_idx",
+            self._table,
+            ["sent_message_id"],
+            where="state = 'sent' AND sent_message_id IS NOT NULL",
+        )
 
     # ------------------------------------------------------------------
     # Computes
@@ -338,10 +442,13 @@ class NpsSurvey(models.Model):
             parts = [survey.partner_id.display_name or self.env._("Anonymous"), survey.res_name]
             survey.display_name = " - ".join(part for part in parts if part)
 
+    @api.depends_context("uid", "nps_token_grant")
     def _compute_access_url(self):  # pylint: disable=missing-return
-        super()._compute_access_url()
+        super()._compute_access_url()  # "#" for whoever may not hold the token
+        holders = self._nps_token_holders()
         for survey in self:
-            survey.access_url = f"/nps/{survey.sudo().access_token}"
+            if survey in holders:
+                survey.access_url = f"/nps/{survey.sudo().access_token}"
 
     @api.depends("answer_date", "first_contact_date", "callback_deadline")
     def _compute_loop_sla(self):
@@ -371,6 +478,135 @@ class NpsSurvey(models.Model):
                 followup.category in ("passive", "promoter") for followup in survey.followup_survey_ids
             )
 
+    @api.depends("loop_state", "callback_deadline")
+    def _compute_callback_late(self):
+        now = fields.Datetime.now()
+        for survey in self:
+            survey.callback_late = bool(
+                survey.loop_state == "open" and survey.callback_deadline and survey.callback_deadline < now
+            )
+
+    @api.depends("commercial_partner_id")
+    @api.depends_context("uid")
+    def _compute_customer_context(self):
+        for survey in self:
+            company = survey.commercial_partner_id
+            survey.customer_answer_ids = company and self.search(
+                [
+                    ("commercial_partner_id", "=", company.id),
+                    ("category", "!=", False),
+                    ("id", "!=", survey._origin.id),
+                ],
+                limit=self._NPS_CONTEXT_LIMIT,
+            )
+            survey.customer_context = company and survey._nps_customer_context_html(company)
+
+    def _nps_customer_context_html(self, company):
+        """The customer's open tickets (any helpdesk) and last confirmed orders, as a short table the
+        agent reads before calling. Read as superuser once the survey is readable: the agent needs the
+        customer's situation, not the rights of a salesperson."""
+        self.check_access("read")
+        rows = []
+        for document, kind, detail in self._nps_customer_documents(company):
+            rows.append(
+                Markup('<tr><td>%s</td><td><a href="/odoo/%s/%s">%s</a></td><td class="text-muted">%s</td></tr>')
+                % (kind, document._name, document.id, document.display_name, detail)
+            )
+        if not rows:
+            return Markup('<p class="text-muted mb-0">%s</p>') % self.env._("No open ticket, no order.")
+        return Markup('<table class="table table-sm mb-0"><tbody>%s</tbody></table>') % Markup("").join(rows)
+
+    def _nps_customer_documents(self, company):
+        """``[(record, kind label, detail)]``: open tickets first, then the last confirmed orders."""
+        documents = []
+        if "helpdesk.ticket" in self.env:
+            Ticket = self.env["helpdesk.ticket"].sudo()
+            stage_model = self.env[Ticket._fields["stage_id"].comodel_name]
+            closed_flag = "closed" if "closed" in stage_model._fields else "fold"
+            tickets = Ticket.search(
+                [("partner_id", "child_of", company.id), (f"stage_id.{closed_flag}", "=", False)],
+                order="create_date desc",
+                limit=self._NPS_CONTEXT_LIMIT,
+            )
+            documents += [
+                (
+                    ticket,
+                    self.env._("Open ticket"),
+                    f"{ticket.stage_id.display_name}, {format_date(self.env, ticket.create_date)}",
+                )
+                for ticket in tickets
+            ]
+        orders = (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                [("partner_id", "child_of", company.id), ("state", "=", "sale")],
+                order="date_order desc",
+                limit=self._NPS_CONTEXT_LIMIT,
+            )
+        )
+        documents += [
+            (
+                order,
+                self.env._("Order"),
+                f"{format_date(self.env, order.date_order)}, "
+                f"{format_amount(self.env, order.amount_total, order.currency_id)}",
+            )
+            for order in orders
+        ]
+        return documents
+
+    # ------------------------------------------------------------------
+    # The customer's token
+    # ------------------------------------------------------------------
+    @api.model
+    def _nps_token_context(self):
+        """The context under which ``access_url`` holds the customer's token: for the system code that
+        sends the survey to its customer (the sending service, the customer's own notifications, the survey
+        page they opened), never for what employees read or post."""
+        return {"nps_token_grant": _NPS_TOKEN_GRANT}
+
+    def _nps_with_token(self):
+        return self.with_context(**self._nps_token_context())
+
+    def _nps_without_token(self):
+        return self.with_context(nps_token_grant=False)
+
+    def _nps_token_holders(self):
+        """The surveys of ``self`` whose link the current environment may get.
+
+        The token lets anyone answer in the customer's name, so no employee gets it, not even through
+        ``sudo()`` (e.g. a survey template rendered in the chatter's composer, which an employee who may not
+        edit templates renders as superuser): only the system (OdooBot: scheduled jobs, what follows an
+        answer), the customer on their own surveys (their portal list; the survey page and their
+        notification links, which found the survey by its token as superuser), and the code granted by
+        :meth:`_nps_token_context`.
+        """
+        if self.env.uid == SUPERUSER_ID or self.env.context.get("nps_token_grant") is _NPS_TOKEN_GRANT:
+            return self
+        if not self.env.user.share:
+            return self.browse()
+        return self if self.env.su else self._filtered_access("read")
+
+    def _portal_ensure_token(self):
+        # get_portal_url() is callable over RPC, and the share wizard asks for the link too.
+        self.ensure_one()
+        if self not in self._nps_token_holders():
+            raise AccessError(
+                self.env._("The survey link is the customer's personal key: only the customer receives it.")
+            )
+        return super(NpsSurvey, self.sudo())._portal_ensure_token()
+
+    def _sign_token(self, pid):
+        # Signs the customer's notification links for whoever posts: derived from the token, not revealing it.
+        return super(NpsSurvey, self.sudo())._sign_token(pid)
+
+    def _notify_get_recipients_groups(self, message, model_description, msg_vals=None):
+        # The customer's "View" button opens their survey: their own link, in the email only they receive.
+        return super(NpsSurvey, self._nps_with_token())._notify_get_recipients_groups(
+            message, model_description, msg_vals=msg_vals
+        )
+
     # ------------------------------------------------------------------
     # Constraints
     # ------------------------------------------------------------------
@@ -399,14 +635,48 @@ class NpsSurvey(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        imported = []
         for vals in vals_list:
             vals.setdefault("partner_id", False)
+            imported.append(self._nps_check_answer_source(vals, create=True))
             self._nps_check_values(vals, anonymized=vals.get("is_anonymized", False))
-        return super().create(vals_list)
+        surveys = super().create(vals_list)
+        for survey, labels in zip(surveys, imported, strict=True):
+            if labels:
+                survey._nps_log_imported_answer(labels)
+        # imported answers get their customer's revenue as survey page answers do (see _nps_after_answer)
+        surveys.browse(
+            survey.id
+            for survey, labels, vals in zip(surveys, imported, vals_list, strict=True)
+            if labels and vals.get("answer_date")
+        )._nps_store_customer_revenue()
+        surveys.browse(
+            survey.id
+            for survey, vals in zip(surveys, vals_list, strict=True)
+            if (vals.get("comment") or vals.get("followup")) and "theme_ids" not in vals
+        )._nps_tag_themes()
+        return surveys
 
     def write(self, vals):
+        imported = self._nps_check_answer_source(vals)
         self._nps_check_values(vals, anonymized=vals.get("is_anonymized", all(self.mapped("is_anonymized"))))
+        # themes tagged again when the words change only: themes corrected by hand stay otherwise
+        retag = self.browse()
+        if ("comment" in vals or "followup" in vals) and "theme_ids" not in vals:
+            retag = self.filtered(lambda survey: survey._nps_theme_text() != survey._nps_theme_text(vals))
+            if retag and self.env.context.get("nps_defer_after_answer"):
+                # on the survey page: tagged by the job that follows the answer, the customer does not wait
+                if retag == self:
+                    vals = {**vals, "themes_pending": True}
+                else:
+                    retag.sudo().themes_pending = True
+                retag = self.browse()
         result = super().write(vals)
+        retag._nps_tag_themes()
+        if imported:
+            self._nps_log_imported_answer(imported)
+            if vals.get("answer_date"):
+                self._nps_store_customer_revenue()
         self._nps_sync_callback_activities(vals)
         return result
 
@@ -427,6 +697,75 @@ class NpsSurvey(models.Model):
             )
         vals["score"] = score
 
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        # the web client's grouping, pivot and graph views all come here
+        self._nps_check_callback_user_grouping(groupby, aggregates, having)
+        return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+
+    @api.model
+    def _nps_check_callback_user_grouping(self, groupby, aggregates, having):
+        """Callbacks grouped per agent compare employees with one another: NPS managers only. Agents still
+        see who handles each callback; the system (superuser) balances the load on them."""
+        if self.env.su or self.env.user.has_group("nps_closed_loop.group_nps_manager"):
+            return
+        specs = [*groupby, *aggregates, *(term[0] for term in having or () if isinstance(term, list | tuple))]
+        if any(spec.split(":")[0].split(".")[0] == "callback_user_id" for spec in specs):
+            raise AccessError(
+                self.env._("Only NPS managers may group or count surveys by the person who calls customers back.")
+            )
+
+    def _nps_check_answer_source(self, vals, create=False):
+        """Refuse, before anything is stored, answers not given by the customer and a control group not drawn.
+
+        The system (superuser) writes them: the survey page records the customer's answer, the answer draws
+        the control group. An NPS manager may import answers: ``import_file`` is in the context of an import,
+        and since a context can be forged over RPC, the manager group is what counts; each imported answer is
+        logged on the survey. Return the labels of the imported answer's fields ("" if none).
+        """
+        if self.env.su:
+            return ""
+        if create:
+            answer = [name for name in self._NPS_ANSWER_FIELDS if vals.get(name)]
+            answer += ["state"] if vals.get("state") == "answered" else []
+            holdout = bool(vals.get("holdout"))
+            if "access_token" in vals and not self.env.user._is_system():
+                raise AccessError(self.env._("A survey's key is generated with the survey: it cannot be chosen."))
+        else:
+            answer = [name for name in self._NPS_ANSWER_FIELDS if name in vals]
+            if "state" in vals and (vals["state"] == "answered" or "answered" in self.mapped("state")):
+                answer.append("state")
+            holdout = "holdout" in vals
+        if holdout:
+            raise AccessError(
+                self.env._(
+                    "The control group is drawn at random when the customer answers: "
+                    "nobody puts a survey into it or takes one out of it by hand."
+                )
+            )
+        if not answer:
+            return ""
+        labels = ", ".join(self._fields[name]._description_string(self.env) for name in answer)
+        if self.env.context.get("import_file") and self.env.user.has_group("nps_closed_loop.group_nps_manager"):
+            return labels
+        raise AccessError(
+            self.env._(
+                "Only the customer answers a survey, from the link they received: %(fields)s cannot be set by hand. "
+                "NPS managers may import answers given elsewhere.",
+                fields=labels,
+            )
+        )
+
+    def _nps_log_imported_answer(self, labels):
+        self._message_log_batch(
+            bodies={
+                survey.id: self.env._(
+                    "Answer imported by %(user)s (%(fields)s).", user=self.env.user.display_name, fields=labels
+                )
+                for survey in self
+            }
+        )
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
@@ -443,7 +782,10 @@ class NpsSurvey(models.Model):
         surveys = self.sudo().filtered(lambda survey: survey.state in ("scheduled", "failed"))
         if not surveys:
             raise UserError(self.env._("Only scheduled or failed surveys can be sent."))
-        surveys.filtered(lambda survey: survey.state == "failed").write({"state": "scheduled", "state_reason": False})
+        # a new round: failed deliveries are tried again as many times as the first time
+        surveys.filtered(lambda survey: survey.state == "failed").write(
+            {"state": "scheduled", "state_reason": False, "send_attempt_count": 0}
+        )
         self.env["nps.survey.send"]._send(surveys)
         return True
 
@@ -481,7 +823,8 @@ class NpsSurvey(models.Model):
 
         Called by the portal controller after its access and input checks, and by tests.
         Everything that reacts to an answer (callbacks, alerts, recovery) hangs on
-        :meth:`_nps_after_answer`, called once the answer is stored.
+        :meth:`_nps_after_answer`, called once the answer is stored; with the context key
+        ``nps_defer_after_answer`` (the survey page), by a job started at once instead.
         """
         self.ensure_one()
         is_change = self.state == "answered"
@@ -498,8 +841,63 @@ class NpsSurvey(models.Model):
             # the change window counts from the first answer: changing it does not extend it
             values["answer_editable_until"] = now + timedelta(days=self._nps_answer_change_days())
         self.write(values)
-        self._nps_after_answer(is_change=is_change)
+        if self.env.context.get("nps_defer_after_answer"):
+            self._nps_defer_after_answer(is_change)
+        else:
+            self._nps_after_answer(is_change=is_change)
         return True
+
+    def _nps_theme_text(self, vals=None):
+        """The customer's words the themes are tagged from; with ``vals``, as they will be once written."""
+        self.ensure_one()
+        vals = vals or {}
+        texts = (vals.get(name, self[name]) for name in ("comment", "followup"))
+        return "\n".join(text for text in texts if text)
+
+    def _nps_tag_themes(self, keep=False):
+        """Tag the answers with the themes their comment and follow-up answer talk about, from the themes'
+        keywords in the customer's language and in English (see :mod:`.nps_theme`). ``keep``: add to the
+        themes already set (by hand) instead of replacing them.
+
+        The keyword sets are read once for all the answers, which are written in one go per set of themes.
+        """
+        surveys = self.sudo()  # the system tags the customer's words: the customer has no rights on themes
+        if not surveys:
+            return
+        matcher = ThemeMatcher(self.env)
+        by_themes = {}
+        for survey in surveys:
+            themes = matcher.match(survey._nps_theme_text(), survey.partner_id.lang, survey.company_id.id)
+            if keep:
+                themes |= set(survey.theme_ids.ids)
+            by_themes.setdefault(frozenset(themes), []).append(survey.id)
+        for themes, survey_ids in by_themes.items():
+            surveys.browse(survey_ids).write({"theme_ids": [Command.set(sorted(themes))], "themes_pending": False})
+
+    def action_nps_tag_themes(self):
+        """Tag the selected answers from today's keywords (a theme just added finds the past answers it
+        covers); the themes already set stay."""
+        self.check_access("write")
+        self.filtered(lambda survey: survey.comment or survey.followup)._nps_tag_themes(keep=True)
+        return True
+
+    def _nps_defer_after_answer(self, is_change):
+        """Leave what follows the answer to the scheduled job, started at once (see
+        :meth:`_cron_nps_after_answers`): the customer's request only stores the answer."""
+        self.ensure_one()
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "nps_closed_loop.ir_cron_nps_after_answers", raise_if_not_found=False
+        )
+        cron = self.env["ir.cron"].sudo().browse(cron_id)
+        if not cron.active:
+            # the job was switched off: follow the answer up at once rather than never
+            self._nps_after_answer(is_change=is_change)
+            return
+        # changed again before the job ran: still a first answer for what follows it
+        self.reaction_pending = self.reaction_pending or ("change" if is_change else "answer")
+        cron._trigger()
+        # the answer's computed fields, then one UPDATE (the recomputation would otherwise flush it halfway)
+        self.flush_recordset()
 
     def _nps_answer_change_days(self):
         self.ensure_one()
@@ -513,6 +911,41 @@ class NpsSurvey(models.Model):
             return self.answer_editable_until
         # answered elsewhere than on the survey page (e.g. imported): count from the answer date
         return self.answer_date and self.answer_date + timedelta(days=self._nps_answer_change_days())
+
+    def _nps_store_customer_revenue(self):
+        """Record on the answers of ``self`` their customer's revenue, in one query: the posted customer invoices
+        of the customer's company minus its credit notes (untaxed, in the company's currency) dated within the
+        12 months before the answer (the answer's day included, the same day a year before not). 0 without
+        an answer date, a customer company, or invoicing."""
+        if not self:
+            return
+        if "account.move" not in self.env:
+            self.sudo().write({"customer_revenue": 0.0})
+            return
+        self.flush_recordset(["answer_date", "commercial_partner_id", "company_id"])
+        self.env["account.move"].flush_model(
+            ["commercial_partner_id", "company_id", "move_type", "state", "invoice_date", "amount_untaxed_signed"]
+        )
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE nps_survey s
+                   SET customer_revenue = COALESCE((
+                       SELECT SUM(move.amount_untaxed_signed)
+                         FROM account_move move
+                        WHERE move.commercial_partner_id = s.commercial_partner_id
+                          AND move.company_id = s.company_id
+                          AND move.move_type IN ('out_invoice', 'out_refund')
+                          AND move.state = 'posted'
+                          AND move.invoice_date > (s.answer_date - INTERVAL '12 months')::date
+                          AND move.invoice_date <= s.answer_date::date
+                   ), 0)
+                 WHERE s.id IN %s
+                """,
+                tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset(["customer_revenue"])
 
     def _nps_after_answer(self, is_change=False):
         """Hook: what follows an answer. ``is_change`` is True when an earlier answer was changed.
@@ -528,6 +961,7 @@ class NpsSurvey(models.Model):
         # team in their language rather than the customer's.
         team_lang = self.sudo().campaign_id.user_id.lang or self.env.lang
         survey = self.with_user(SUPERUSER_ID).with_context(lang=team_lang)
+        survey._nps_store_customer_revenue()
         wants_callback = survey._nps_callback_wanted() and survey.contact_allowed
         if is_change and survey.loop_state == "open" and not wants_callback:
             survey._nps_cancel_callback()
@@ -666,7 +1100,12 @@ class NpsSurvey(models.Model):
         if managers:
             return self._nps_least_loaded_user(managers), False
         responsible = campaign.user_id
-        if responsible and responsible.active and responsible not in self._nps_callback_excluded_users():
+        if (
+            responsible
+            and responsible.active
+            and self.company_id in responsible.company_ids
+            and responsible not in self._nps_callback_excluded_users()
+        ):
             return responsible, self.env._(
                 "Nobody in the callback team nor among the NPS managers can call this customer back: "
                 "assigned to the campaign's responsible."
@@ -679,11 +1118,21 @@ class NpsSurvey(models.Model):
     def _nps_create_callback(self):
         """Assign the callback and schedule its activity, due within the campaign's SLA."""
         self.ensure_one()
+        if self._nps_assign_callback():
+            self._nps_schedule_callback_activity()
+
+    def _nps_assign_callback(self):
+        """Choose who calls back and set the loop open, due within the campaign's SLA; return the assignee.
+
+        The loads are read from the transaction's snapshot: a callback assigned at the same moment by
+        another transaction is not counted. Counting the assignment on the agent's row makes two such
+        transactions that picked the same agent conflict: the second one is retried with a fresh snapshot
+        (see ``nps.callback.counter``) and picks someone else.
+        """
+        self.ensure_one()
         campaign = self.campaign_id
-        if campaign:
-            # Serialise assignments of one campaign so that concurrent answers balance the load.
-            self.env.cr.execute(SQL("SELECT id FROM nps_campaign WHERE id = %s FOR NO KEY UPDATE", campaign.id))
         user, warning = self._nps_pick_callback_user()
+        self.env["nps.callback.counter"]._nps_count_assignment(user)
         start = self.answer_date or fields.Datetime.now()
         deadline = campaign._nps_callback_deadline(user, start)
         self.with_context(nps_loop_sync=True).write(
@@ -698,8 +1147,15 @@ class NpsSurvey(models.Model):
         )
         if not user:
             self.message_post(body=warning, subtype_xmlid="mail.mt_note")
-            return
-        local_deadline = fields.Datetime.context_timestamp(self.with_context(tz=user.tz or "UTC"), deadline)
+        return user
+
+    def _nps_schedule_callback_activity(self):
+        """The assignee's *Call back detractor* activity, due by the callback deadline in their time zone."""
+        self.ensure_one()
+        user = self.callback_user_id
+        local_deadline = fields.Datetime.context_timestamp(
+            self.with_context(tz=user.tz or "UTC"), self.callback_deadline
+        )
         survey = self.with_context(lang=user.lang or self.env.lang)  # the note speaks the caller's language
         survey.activity_schedule(
             "nps_closed_loop.mail_activity_type_nps_callback",
@@ -801,11 +1257,23 @@ class NpsSurvey(models.Model):
             body=body,
         )
 
-    def _nps_thank_promoter(self):
-        """Thank a promoter with the campaign's review or referral link, once."""
+    def _nps_review_invited(self):
+        """Whether this answered survey's customer is invited to leave a review, as the campaign chose:
+        nobody (the default), everyone who answers, or promoters only (review gating, warned against)."""
         self.ensure_one()
         campaign = self.campaign_id
-        if not (campaign.promoter_thanks and campaign.review_url and self.partner_id.email and not self.is_anonymized):
+        if self.state != "answered" or not campaign.review_url:
+            return False
+        invitation = campaign.review_invitation
+        return invitation == "everyone" or (invitation == "promoters" and self.category == "promoter")
+
+    def _nps_thank_promoter(self):
+        """Thank a promoter with the campaign's review or referral link, once, if the campaign invites them."""
+        self.ensure_one()
+        campaign = self.campaign_id
+        if not (
+            campaign.promoter_thanks and self._nps_review_invited() and self.partner_id.email and not self.is_anonymized
+        ):
             return
         self.promoter_thanks_sent = True
         self.message_post_with_source(
@@ -848,7 +1316,9 @@ class NpsSurvey(models.Model):
     def _nps_close_loop(self, outcome, reasons=None, notes=False):
         """Record the conversation's outcome and close the loop."""
         self.ensure_one()
-        self._nps_callback_activities().action_feedback(feedback=html2plaintext(notes) if notes else False)
+        # The notes stay in loop_notes: what the customer said on the callback is not for the chatter, which
+        # the salesperson and the employee they dealt with read (the outcome is tracked there).
+        self._nps_callback_activities().action_feedback()
         now = fields.Datetime.now()
         self.write(
             {
@@ -861,10 +1331,15 @@ class NpsSurvey(models.Model):
             }
         )
 
+    def _nps_can_be_followed_up(self):
+        """An answer is re-surveyed once, and a re-survey is not re-surveyed again."""
+        self.ensure_one()
+        return bool(self.partner_id and not self.followup_survey_ids and not self.followup_of_id)
+
     def _nps_schedule_followup(self, days):
         """Re-survey the customer in ``days`` days; this survey may break the quiet period, once."""
         self.ensure_one()
-        if self.followup_survey_ids or self.followup_of_id or not self.partner_id:
+        if not self._nps_can_be_followed_up():
             return self.env["nps.survey"]
         survey = self.sudo()
         return survey.create(
@@ -880,6 +1355,40 @@ class NpsSurvey(models.Model):
                 "followup_of_id": survey.id,
             }
         )
+
+    @api.model
+    def _cron_nps_after_answers(self, batch_size=50):
+        """What follows the answers given on the survey page: callbacks, alerts, thank-yous, notes.
+
+        Several workers may run it at once: answers are taken with SKIP LOCKED, so none is followed up
+        twice. One that fails (e.g. a conflict with a concurrent assignment) stays pending and is taken
+        again by the next run.
+        """
+        rows = lock_rows_skip_locked(self, ["id", "reaction_pending"], batch_size, SQL("reaction_pending IS NOT NULL"))
+        # the themes of the words written on the survey page, for the whole batch at once
+        self.sudo().browse(survey_id for survey_id, _pending in rows).filtered("themes_pending")._nps_tag_themes()
+        done = conflicts = 0
+        for survey_id, pending in rows:
+            survey = self.sudo().browse(survey_id)
+            try:
+                with self.env.cr.savepoint():
+                    survey.reaction_pending = False
+                    # written for the team: in the company's language unless the campaign's responsible has one
+                    lang = get_lang(self.env, survey.company_id.partner_id.lang).code
+                    survey.with_context(lang=lang)._nps_after_answer(is_change=pending == "change")
+                done += 1
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                # e.g. a callback assigned to the same agent at the same moment (see nps.callback.counter)
+                conflicts += 1
+                _logger.info("NPS: the answer of survey %s conflicted with another transaction, retried", survey_id)
+            except Exception:
+                _logger.exception("NPS: following up the answer of survey %s failed", survey_id)
+        if conflicts:
+            self.env.ref("nps_closed_loop.ir_cron_nps_after_answers")._trigger(
+                fields.Datetime.now() + timedelta(minutes=1)
+            )
+        remaining = self.sudo().search_count([("reaction_pending", "!=", False)])
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     @api.model
     def _cron_nps_escalate_callbacks(self, batch_size=200):

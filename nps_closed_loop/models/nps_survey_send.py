@@ -19,6 +19,9 @@ class NpsSurveySend(models.AbstractModel):
     Called by the sending cron and by the survey's "Send now": it checks the sending rules in batch,
     renders and queues every message of a batch at once, and writes what really happened on each
     survey (sent, cancelled or failed with its reason). One broken survey never stops the others.
+
+    A survey is sent once its message is queued, and stays sent only if the message leaves: the emails
+    and SMS report their delivery outcome (see :meth:`_message_delivered` and :meth:`_message_failed`).
     """
 
     _name = "nps.survey.send"
@@ -42,6 +45,9 @@ class NpsSurveySend(models.AbstractModel):
     }
     _MAIL_RENDER_FIELDS = ("subject", "body_html", "email_from", "reply_to", "auto_delete", "mail_server_id")
     _REASON_MAX_LENGTH = 300
+    # an invitation not delivered is sent again after these delays, then the survey fails
+    _RETRY_DELAYS = (timedelta(hours=1), timedelta(hours=4))
+    _MAX_SEND_ATTEMPTS = len(_RETRY_DELAYS) + 1
     # email_normalize() is lenient ("a@@b" gives "@b"): a deliverable address has one @ and a dotted domain
     _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
@@ -65,9 +71,10 @@ class NpsSurveySend(models.AbstractModel):
         expired.with_context(tracking_disable=True).write({"state": "expired", "reminder_date": False})
         reminded = self._lock_due(SQL("state = 'sent' AND reminder_date <= %s", now), batch_size)
         self._send_reminders(reminded, now)
+        unreported = self._report_stuck_invitations(batch_size)
         due = self._lock_due(SQL("state = 'scheduled' AND scheduled_date <= %s", now), batch_size)
         self._send(due, now)
-        done = queued + len(expired) + len(reminded) + len(due)
+        done = queued + len(expired) + len(reminded) + len(unreported) + len(due)
         # nothing done: what is left is locked by another worker, which reports it
         remaining = queue_rest + self.env["nps.survey"].sudo().search_count(self._due_domain(now)) if done else 0
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
@@ -100,7 +107,6 @@ class NpsSurveySend(models.AbstractModel):
                     "expiry_date": now + timedelta(days=campaign.expiry_days) if campaign.expiry_days else False,
                 }
             )
-        self._log_on_documents(sent)
         return sent
 
     @api.model
@@ -437,13 +443,24 @@ class NpsSurveySend(models.AbstractModel):
         for template, template_surveys in surveys.grouped(
             lambda survey: survey.campaign_id[template_field] or default_template
         ).items():
-            template_ctx = template.sudo().with_context(nps_reminder=reminder)
+            # the only rendering where the survey's link holds the customer's token
+            template_ctx = template.sudo().with_context(
+                nps_reminder=reminder, **self.env["nps.survey"]._nps_token_context()
+            )
             rendered, errors = self._render_batch(
                 template_surveys, lambda ids, template_ctx=template_ctx: render(template_ctx, ids)
             )
             failures.update(errors)
             survey_values += [
-                (survey, message_values(survey, rendered[survey.id]))
+                (
+                    survey,
+                    {
+                        **message_values(survey, rendered[survey.id]),
+                        # whose message it is, to report its delivery outcome to the survey
+                        "nps_survey_id": survey.id,
+                        "nps_reminder": reminder,
+                    },
+                )
                 for survey in template_surveys
                 if survey.id in rendered
             ]
@@ -460,7 +477,7 @@ class NpsSurveySend(models.AbstractModel):
 
     @api.model
     def _mail_values(self, survey, rendered, verdict):
-        optout_url = f"{survey.get_base_url()}{survey.access_url}/optout"
+        optout_url = f"{survey.get_base_url()}{survey._nps_with_token().access_url}/optout"
         values = {
             "subject": rendered.get("subject"),
             "body_html": rendered.get("body_html"),
@@ -480,7 +497,8 @@ class NpsSurveySend(models.AbstractModel):
 
     @api.model
     def _log_on_documents(self, surveys):
-        """Post "NPS survey sent" on the source documents that have a chatter, one batch per model."""
+        """Post "NPS survey sent" on the source documents that have a chatter, one batch per model
+        (once the message has left, see :meth:`_message_delivered`)."""
         channel_labels = dict(surveys._fields["channel"]._description_selection(self.env))
         for model_name, model_surveys in surveys.filtered("res_model").grouped("res_model").items():
             if model_name not in self.env or not hasattr(self.env[model_name], "_message_log_batch"):
@@ -498,3 +516,113 @@ class NpsSurveySend(models.AbstractModel):
                 if survey.res_id in existing
             }
             documents._message_log_batch(bodies=bodies)
+
+    # ------------------------------------------------------------------
+    # Delivery outcome, reported by mail.mail, sms.sms and bounces
+    # ------------------------------------------------------------------
+    @api.model
+    def _message_delivered(self, surveys, message_ids=None):
+        """The invitations of these surveys have left: the mail server or the SMS provider took them.
+
+        Only now is the send logged on the source documents. ``message_ids`` (``{survey id: Message-ID}``)
+        are kept so that a bounce of the email is recognised.
+        """
+        surveys = surveys.sudo()
+        for survey in surveys:
+            if message_ids and message_ids.get(survey.id):
+                survey.with_context(tracking_disable=True).sent_message_id = message_ids[survey.id]
+        self._log_on_documents(surveys)
+
+    @api.model
+    def _message_failed(self, failures):
+        """Messages that were not delivered: ``[(survey, channel, reminder, reason)]``.
+
+        A survey waiting for its invitation is put back to be sent again after a delay, with the rules
+        checked again, up to ``_MAX_SEND_ATTEMPTS`` attempts; then it fails with the reason. Either way it
+        no longer counts as sent. A reminder that was not delivered changes nothing: it is noted on the
+        survey, as is every failure. Return the surveys put back or failed.
+        """
+        now = fields.Datetime.now()
+        Survey = self.env["nps.survey"].sudo()
+        channel_labels = dict(Survey._fields["channel"]._description_selection(self.env))
+        notes, groups = {}, {}
+        for survey, channel, reminder, reason in failures:
+            survey = survey.sudo()
+            channel_label = channel_labels.get(channel, channel)
+            # a survey no longer waits for its invitation once answered, closed, or reminded (it has the link)
+            if reminder or survey.state != "sent" or survey.reminder_sent_date:
+                if reminder:
+                    message = self.env._(
+                        "The reminder by %(channel)s could not be delivered: %(reason)s",
+                        channel=channel_label,
+                        reason=reason,
+                    )
+                else:
+                    message = self.env._(
+                        "The invitation by %(channel)s could not be delivered: %(reason)s",
+                        channel=channel_label,
+                        reason=reason,
+                    )
+                notes[survey.id] = message
+                continue
+            attempts = survey.send_attempt_count + 1
+            values = {
+                "send_attempt_count": attempts,
+                "sent_date": False,
+                "reminder_date": False,
+                "expiry_date": False,
+                "sent_message_id": False,
+            }
+            if attempts < self._MAX_SEND_ATTEMPTS:
+                retry_date = now + self._RETRY_DELAYS[attempts - 1]
+                if survey.campaign_id:
+                    retry_date = survey.campaign_id._nps_next_send_date(survey.partner_id, retry_date)
+                values.update(state="scheduled", scheduled_date=retry_date)
+                message = self.env._(
+                    "Not delivered by %(channel)s (attempt %(attempt)s of %(attempts)s), sent again later: "
+                    "%(reason)s",
+                    channel=channel_label,
+                    attempt=attempts,
+                    attempts=self._MAX_SEND_ATTEMPTS,
+                    reason=reason,
+                )
+            else:
+                values["state"] = "failed"
+                message = self.env._(
+                    "Not delivered by %(channel)s after %(attempts)s attempts: %(reason)s",
+                    channel=channel_label,
+                    attempts=attempts,
+                    reason=reason,
+                )
+            values["state_reason"] = message[: self._REASON_MAX_LENGTH]
+            notes[survey.id] = message
+            groups.setdefault(tuple(sorted(values.items())), []).append(survey.id)
+        for values, survey_ids in groups.items():
+            Survey.browse(survey_ids).with_context(tracking_disable=True).write(dict(values))
+        if notes:
+            Survey.browse(list(notes))._message_log_batch(
+                bodies={survey_id: Markup("<p>%s</p>") % message for survey_id, message in notes.items()}
+            )
+        return Survey.browse([survey_id for survey_ids in groups.values() for survey_id in survey_ids])
+
+    @api.model
+    def _report_stuck_invitations(self, limit):
+        """Invitation emails left in exception without their outcome reported: the mail queue stops without
+        reporting when it loses the connection to the mail server. Their surveys are put back like any other
+        undelivered one (the emails are cancelled then, so each is taken once). Return the emails."""
+        Mail = self.env["mail.mail"].sudo()
+        rows = lock_rows_skip_locked(
+            Mail,
+            ["id"],
+            limit,
+            SQL(
+                """state = 'exception' AND nps_reminder IS NOT TRUE AND EXISTS (
+                       SELECT 1 FROM nps_survey survey
+                        WHERE survey.id = mail_mail.nps_survey_id
+                          AND survey.state = 'sent' AND survey.reminder_sent_date IS NULL)"""
+            ),
+        )
+        mails = Mail.browse([row[0] for row in rows])
+        if mails:
+            mails._nps_report_delivery(mails._nps_delivery_outcomes())
+        return mails

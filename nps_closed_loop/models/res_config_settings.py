@@ -11,14 +11,14 @@ class ResConfigSettings(models.TransientModel):
         default=500,
         help="How many surveys the sending job handles at a time: lower it if sending slows down other work.",
     )
-    nps_helpdesk_available = fields.Boolean(compute="_compute_nps_helpdesk")
-    nps_helpdesk_campaign_id = fields.Many2one("nps.campaign", compute="_compute_nps_helpdesk")
-
-    def _compute_nps_helpdesk(self):
-        campaign = self.env.ref("nps_closed_loop.nps_campaign_ticket_closed", raise_if_not_found=False)
-        for settings in self:
-            settings.nps_helpdesk_available = "helpdesk.ticket" in self.env
-            settings.nps_helpdesk_campaign_id = campaign
+    # Defaults, not computes: the settings page is a new record filled by onchange, which leaves
+    # dependency-less computed fields empty (the page said "install a helpdesk" with one installed).
+    nps_helpdesk_available = fields.Boolean(default=lambda self: "helpdesk.ticket" in self.env, readonly=True)
+    nps_helpdesk_campaign_id = fields.Many2one(
+        "nps.campaign",
+        default=lambda self: self.env.ref("nps_closed_loop.nps_campaign_ticket_closed", raise_if_not_found=False),
+        readonly=True,
+    )
 
     def action_nps_setup_helpdesk_campaign(self):
         """Create the "After ticket closed" campaign for a helpdesk app installed after NPS."""

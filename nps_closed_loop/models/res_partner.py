@@ -1,5 +1,8 @@
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from .nps_score import CATEGORY_SELECTION
 from .nps_score_field import NullableInteger
@@ -26,12 +29,34 @@ class ResPartner(models.Model):
     )
     nps_last_answer_date = fields.Datetime(string="Last NPS answer", compute="_compute_nps_last", store=True)
     nps_consent = fields.Selection(
-        [("unknown", "Unknown"), ("granted", "Granted"), ("refused", "Refused")],
+        [("unknown", "Not asked"), ("granted", "Agreed"), ("refused", "Refused")],
         string="NPS surveys consent",
         default="unknown",
         required=True,
         tracking=True,
-        help="Whether the customer accepts NPS surveys. Refused: no survey is ever sent.",
+        help="Whether the customer agreed to satisfaction surveys. Not asked: they are surveyed like any customer "
+        "until they object. Refused: never surveyed again (also set when they unsubscribe from a survey message).",
+    )
+    nps_account_nps = fields.Float(
+        string="Account NPS",
+        compute="_compute_nps_account",
+        digits=(16, 0),
+        help="Net Promoter Score of the answers of the whole company (all its contacts) over the last 12 months.",
+    )
+    nps_account_answer_count = fields.Integer(string="Answers in 12 months", compute="_compute_nps_account")
+    nps_answer_ids = fields.Many2many("nps.survey", string="NPS answers", compute="_compute_nps_history")
+    nps_invitation_ids = fields.Many2many(
+        "nps.survey",
+        string="NPS invitations",
+        compute="_compute_nps_history",
+        help="Surveys planned or sent and not answered yet.",
+    )
+    nps_score_trend = fields.Html(
+        string="Last scores",
+        compute="_compute_nps_score_trend",
+        sanitize=False,
+        groups="base.group_user",
+        help="The last answers' scores, oldest first, coloured by category.",
     )
 
     def _nps_survey_domain(self):
@@ -108,20 +133,126 @@ class ResPartner(models.Model):
             partner.nps_last_category = category
             partner.nps_last_answer_date = answer_date
 
+    def _compute_nps_account(self):
+        """The account's NPS over 12 months with its answer count, for the whole company: one aggregate
+        query, whatever the history. Only the company's figure, never an employee's."""
+        companies = self.commercial_partner_id._origin
+        since = fields.Datetime.now() - relativedelta(months=12)
+        figures = {
+            company.id: (count, nps)
+            for company, count, nps in self.env["nps.survey"]
+            .sudo()
+            ._read_group(
+                [
+                    ("commercial_partner_id", "in", companies.ids),
+                    ("category", "!=", False),
+                    ("answer_date", ">=", since),
+                ],
+                ["commercial_partner_id"],
+                ["__count", "nps_value:avg"],
+            )
+        }
+        for partner in self:
+            count, nps = figures.get(partner.commercial_partner_id._origin.id, (0, 0.0))
+            partner.nps_account_answer_count = count
+            partner.nps_account_nps = round(nps or 0.0)
+
+    @api.depends_context("uid")
+    def _compute_nps_history(self):
+        """Answers apart from invitations still waiting, as the user may read them."""
+        Survey = self.env["nps.survey"]
+        for partner in self:
+            domain = partner._origin._nps_survey_domain() if partner._origin else [("id", "=", False)]
+            partner.nps_answer_ids = Survey.search(domain + [("category", "!=", False)])
+            partner.nps_invitation_ids = Survey.search(
+                domain + [("state", "in", ("scheduled", "sent"))], order="scheduled_date desc, id desc"
+            )
+
+    _NPS_TREND_SIZE = 8
+
+    def _compute_nps_score_trend(self):
+        """The last 8 scores of a person, or of all the contacts of a company, oldest first, as small bars
+        coloured by category: one query for all the partners. Scores, like the last score, are shown to
+        every employee."""
+        partners = self._origin.filtered("id")
+        scores = {}
+        if partners:
+            survey = self.env["nps.survey"]
+            survey.flush_model(["partner_id", "commercial_partner_id", "score", "category", "answer_date"])
+            targets = [
+                SQL(
+                    """
+                    SELECT target.id, last.score, last.category, last.answer_date
+                      FROM unnest(%(partner_ids)s::int[]) AS target(id)
+                      CROSS JOIN LATERAL (
+                            SELECT score, category, answer_date, id
+                              FROM %(table)s
+                             WHERE %(column)s = target.id AND category IS NOT NULL
+                             ORDER BY answer_date DESC NULLS LAST, id DESC
+                             LIMIT %(size)s
+                      ) AS last
+                    """,
+                    partner_ids=[partner.id for partner in group],
+                    table=SQL.identifier(survey._table),
+                    column=SQL.identifier(column),
+                    size=self._NPS_TREND_SIZE,
+                )
+                for column, group in (
+                    ("partner_id", partners.filtered(lambda partner: not partner.is_company)),
+                    ("commercial_partner_id", partners.filtered("is_company")),
+                )
+                if group
+            ]
+            for partner_id, score, category, answer_date in self.env.execute_query(SQL(" UNION ALL ").join(targets)):
+                scores.setdefault(partner_id, []).append((score, category, answer_date))
+        colours = {"detractor": "danger", "passive": "warning", "promoter": "success"}
+        for partner in self:
+            answers = scores.get(partner._origin.id)
+            if not answers:
+                partner.nps_score_trend = False
+                continue
+            bars = Markup().join(
+                Markup(
+                    '<span class="d-inline-flex flex-column align-items-center justify-content-end me-1" '
+                    'style="width: 1.4rem; height: 3rem;" title="%(title)s">'
+                    '<span class="w-100 rounded-1 text-bg-%(colour)s" style="height: %(height)spx;"></span>'
+                    '<small class="text-%(colour)s fw-bold lh-1 mt-1">%(score)s</small></span>'
+                )
+                % {
+                    "title": self.env._("%(date)s: %(score)s/10", date=format_date(self.env, answer_date), score=score),
+                    "colour": colours[category],
+                    "height": 3 + 2 * score,
+                    "score": score,
+                }
+                for score, category, answer_date in reversed(answers)
+            )
+            partner.nps_score_trend = Markup(
+                '<div class="o_nps_score_trend d-inline-flex align-items-end" role="img" aria-label="%s">%s</div>'
+            ) % (self.env._("Last NPS scores, oldest first"), bars)
+
     def _nps_opt_out(self):
-        """Refuse all future NPS surveys and cancel those not answered yet (the customer's one-click opt-out)."""
+        """Refuse all future NPS surveys and cancel those not answered yet (the customer's one-click opt-out).
+
+        Idempotent, also when two opt-outs arrive at once (the mail client's one-click POST and the
+        customer's click): the partner's row is locked first, so the second one waits for the first, then
+        fails to serialise and is retried by the caller (the HTTP layer) with a fresh snapshot, where there
+        is nothing left to do. The note is logged without subscribing the customer to their own record:
+        two transactions adding the same follower would end in a unique violation, which is not retried.
+        """
         self.ensure_one()
+        self.env.cr.execute(SQL("SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE", self.id))
         pending = self.env["nps.survey"].search([("partner_id", "=", self.id), ("state", "in", ("scheduled", "sent"))])
+        if not pending and self.nps_consent == "refused":
+            return pending
         pending.write({"state": "cancelled", "state_reason": self.env._("The customer opted out of NPS surveys.")})
         self.nps_consent = "refused"
-        self.message_post(
+        self._message_log(
             body=self.env._(
                 "Opted out of NPS surveys from the link in a survey message (%(count)s pending survey(s) cancelled).",
                 count=len(pending),
             ),
             author_id=self.id,
             message_type="comment",
-            subtype_xmlid="mail.mt_note",
         )
         return pending
 

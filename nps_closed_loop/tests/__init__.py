@@ -10,3 +10,10 @@ from . import test_holdout
 from . import test_i18n
 from . import test_relationship_wizard
 from . import test_partner_summary
+from . import test_delivery
+from . import test_concurrency
+from . import test_screens
+from . import test_answer_cost
+from . import test_report
+from . import test_themes
+from . import test_overview

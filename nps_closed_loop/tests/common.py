@@ -164,6 +164,24 @@ class LoopCommon(NpsCommon, MailCase):
         return wizard.action_confirm()
 
 
+class HoldoutCommon(LoopCommon):
+    """Five customer companies and a campaign that re-surveys and measures repurchase over 30 days."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.campaign.write({"resurvey_after_close": True, "resurvey_days": 30, "repurchase_days": 30})
+        cls.customers = cls.env["res.partner"].create(
+            [
+                {"name": f"Client {index}", "is_company": True, "email": f"client{index}@example.com"}
+                for index in range(5)
+            ]
+        )
+
+    def _confirmed_order(self, partner, date_order, state="sale"):
+        return self.env["sale.order"].create({"partner_id": partner.id, "state": state, "date_order": date_order})
+
+
 class CommittedWorkers:
     """Mixin for tests of what two Odoo workers do at once: each worker is a real cursor on the test
     database whose transactions commit, so the test removes what it committed itself."""

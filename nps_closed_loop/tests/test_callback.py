@@ -5,6 +5,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import ValidationError
+from odoo.tests import Form
 
 from . import common
 
@@ -404,6 +405,43 @@ class TestClosingTheLoop(common.LoopCommon):
         self.assertEqual(survey.loop_state, "closed")
         self.assertEqual(survey.reason_ids, self.reason_support)
 
+    def test_close_the_loop_dialog_schedules_the_resurvey_as_the_web_client_saves_it(self):
+        """The dialog, saved the way the web client saves it (editable fields only), re-surveys the
+        customer when the box is left ticked, in the number of days shown."""
+        self.campaign.write({"resurvey_after_close": True, "resurvey_days": 21})
+        survey = self._answer(2)
+        caller = survey.callback_user_id
+        dialog = Form(
+            self.env["nps.close.loop.wizard"].with_user(caller).with_context(default_survey_id=survey.id),
+            view="nps_closed_loop.nps_close_loop_wizard_view_form",
+        )
+        dialog.outcome = "resolved"
+        self.assertTrue(dialog.schedule_resurvey, "ticked by default when the campaign re-surveys")
+        self.assertEqual(dialog.resurvey_days, 21)
+        dialog.resurvey_days = 14
+        with freeze_time("2026-03-02 10:00:00"):
+            dialog.save().action_confirm()
+        followup = survey.followup_survey_ids
+        self.assertEqual(len(followup), 1, "one follow-up survey is scheduled")
+        self.assertEqual(followup.scheduled_date, datetime(2026, 3, 16, 10, 0))
+        self.assertEqual(followup.state, "scheduled")
+
+    def test_close_the_loop_dialog_unticked_or_unreachable_schedules_nothing(self):
+        self.campaign.write({"resurvey_after_close": True})
+        for outcome, untick in (("resolved", True), ("unreachable", False)):
+            survey = self._answer(2, partner=self.customer_2 if untick else self.customer)
+            dialog = Form(
+                self.env["nps.close.loop.wizard"].with_context(default_survey_id=survey.id),
+                view="nps_closed_loop.nps_close_loop_wizard_view_form",
+            )
+            dialog.outcome = outcome
+            if untick:
+                dialog.schedule_resurvey = False
+            else:
+                self.assertFalse(dialog.schedule_resurvey, "nobody was reached: nothing to re-survey yet")
+            dialog.save().action_confirm()
+            self.assertFalse(survey.followup_survey_ids, outcome)
+
     def test_other_activities_are_untouched(self):
         survey = self._answer(2)
         todo = survey.activity_schedule("mail.mail_activity_data_todo", user_id=self.caller_c.id)
@@ -417,7 +455,13 @@ class TestClosingTheLoop(common.LoopCommon):
             self._close_loop(survey)
 
     def test_promoter_thanked_once_with_review_link(self):
-        self.campaign.write({"promoter_thanks": True, "review_url": "https://g.page/r/brasserie-review"})
+        self.campaign.write(
+            {
+                "promoter_thanks": True,
+                "review_url": "https://g.page/r/brasserie-review",
+                "review_invitation": "promoters",
+            }
+        )
         with self.mock_mail_gateway():
             survey = self._answer(10, comment="Great team")
             survey._record_answer(9, contact_allowed=True)
@@ -430,6 +474,17 @@ class TestClosingTheLoop(common.LoopCommon):
         self.campaign.review_url = "https://g.page/r/brasserie-review"
         survey = self._answer(10)
         self.assertFalse(survey.message_ids.filtered(lambda message: "brasserie-review" in str(message.body)))
+
+    def test_promoter_thanks_follow_the_review_invitation(self):
+        """The thank-you email invites a review: sent only when the campaign invites reviews (defect 6)."""
+        self.campaign.write({"promoter_thanks": True, "review_url": "https://g.page/r/brasserie-review"})
+        for invitation, thanked in (("none", False), ("everyone", True), ("promoters", True)):
+            with self.subTest(invitation=invitation):
+                self.campaign.review_invitation = invitation
+                survey = self._answer(10)
+                thanks = survey.message_ids.filtered(lambda message: "brasserie-review" in str(message.body))
+                self.assertEqual(bool(thanks), thanked)
+                self.assertEqual(survey.promoter_thanks_sent, thanked)
 
     def test_passive_followup_activity_for_salesperson(self):
         passive_type = self.env.ref("nps_closed_loop.mail_activity_type_nps_passive_followup")

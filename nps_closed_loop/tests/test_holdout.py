@@ -102,21 +102,7 @@ class TestHoldout(common.LoopCommon):
         self.assertIn("do not call", str(alert.body))
 
 
-class TestResurveyAndComparison(common.LoopCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.campaign.write({"resurvey_after_close": True, "resurvey_days": 30, "repurchase_days": 30})
-        cls.customers = cls.env["res.partner"].create(
-            [
-                {"name": f"Client {index}", "is_company": True, "email": f"client{index}@example.com"}
-                for index in range(5)
-            ]
-        )
-
-    def _confirmed_order(self, partner, date_order, state="sale"):
-        return self.env["sale.order"].create({"partner_id": partner.id, "state": state, "date_order": date_order})
-
+class TestResurveyAndComparison(common.HoldoutCommon):
     def test_resurvey_scheduled_on_closing(self):
         with freeze_time("2026-03-04 10:00:00"):
             survey = self._answer(2)

@@ -2,6 +2,9 @@ import re
 from datetime import timedelta
 from urllib.parse import quote
 
+from lxml import etree
+from lxml import html as lxml_html
+
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -74,7 +77,7 @@ class TestNpsSurveyPage(TestNpsPortalCommon):
         self.assertIn("What is the main reason for your score?", html)
         self.assertIn('name="followup"', html)
         self.assertIn("What could we do to earn a higher score?", html)
-        self.assertIn("https://example.com/review", html, "the invitation for promoters is ready in the page")
+        self.assertNotIn("https://example.com/review", html, "no review invitation before the answer is saved")
         self.assertIn("You may contact me about my answer", html)
         checkbox = re.search(r'<input[^>]*name="contact_allowed"[^>]*>', html).group(0)
         self.assertNotIn("checked", checkbox, "contact permission is unchecked by default")
@@ -221,19 +224,20 @@ class TestNpsSurveyAnswer(TestNpsPortalCommon):
 
     def test_thank_you_page_follows_the_category(self):
         cases = (
-            ("0", "Thank you for your honesty.", False),
-            ("7", "Thank you for your answer!", False),
-            ("8", "Thank you for your answer!", False),
-            ("9", "We are delighted that you would recommend us.", True),
-            ("10", "We are delighted that you would recommend us.", True),
+            ("0", "Thank you for your honesty."),
+            ("7", "Thank you for your answer!"),
+            ("8", "Thank you for your answer!"),
+            ("9", "We are delighted that you would recommend us."),
+            ("10", "We are delighted that you would recommend us."),
         )
-        for score, text, review_link in cases:
+        for score, text in cases:
             with self.subTest(score=score):
                 survey = self._create_survey(state="sent")
                 response = self._post(survey, {"score": score})
                 self.assertEqual(response.status_code, 200)
                 self.assertIn(text, response.text)
-                self.assertEqual("o_nps_thanks_review" in response.text, review_link)
+                # A review link alone invites nobody: the campaign must choose to (see TestNpsReviewInvitation).
+                self.assertNotIn("o_nps_thanks_review", response.text)
                 self.assertEqual(survey.score, int(score))
 
     def test_empty_texts_and_unchecked_contact(self):
@@ -412,6 +416,93 @@ class TestNpsSurveyChange(TestNpsPortalCommon):
         self.assertEqual(response.status_code, 303)
         self.assertTrue(response.headers["Location"].endswith(f"/nps/{self.survey.access_token}"))
 
+    def _change_form(self, survey, score):
+        """The change form opened by clicking ``score`` in the email: the form, its texts and the
+        follow-up question shown (``improve`` or ``promoter``)."""
+        page = lxml_html.fromstring(self._get(f"/nps/{survey.access_token}?score={score}").text)
+        [form] = page.xpath("//details[hasclass('o_nps_change')]//form[hasclass('o_nps_survey_form')]")
+        [comment] = form.xpath(".//textarea[@name='comment']")
+        [followup] = form.xpath(".//textarea[@name='followup']")
+        [shown] = form.xpath(
+            ".//label[@for='nps_followup']/span[starts-with(@class, 'o_nps_followup_')][not(contains(@class, 'd-none'))]"
+        )
+        return (
+            form,
+            comment.text or "",
+            followup.text or "",
+            shown.get("class").split()[0].removeprefix("o_nps_followup_"),
+        )
+
+    def test_texts_are_offered_again_only_for_a_score_of_the_same_category(self):
+        """Defect 5: the texts of an answer answer questions about its score. Another category clicked in
+        the email opens the change form without them (no detractor's text under "Glad to hear it!", no
+        improvement idea as what they would tell a friend); the same category keeps them."""
+        self._post(data={"score": "3", "comment": "Late delivery.", "followup": "Call before coming."})
+        cases = (
+            ("9", "", "", "promoter"),
+            ("10", "", "", "promoter"),
+            ("7", "", "", "improve"),
+            ("0", "Late delivery.", "Call before coming.", "improve"),
+            ("6", "Late delivery.", "Call before coming.", "improve"),
+        )
+        for score, comment, followup, question in cases:
+            with self.subTest(score=score):
+                form, shown_comment, shown_followup, shown_question = self._change_form(self.survey, score)
+                self.assertEqual((shown_comment, shown_followup, shown_question), (comment, followup, question))
+                # The page's script gets the saved answer to do the same when the score changes on the page.
+                self.assertEqual(form.get("data-nps-saved-category"), "detractor")
+                self.assertEqual(form.xpath(".//textarea[@name='comment']/@data-nps-saved"), ["Late delivery."])
+                self.assertEqual(form.xpath(".//textarea[@name='followup']/@data-nps-saved"), ["Call before coming."])
+        self.survey.invalidate_recordset()
+        self.assertEqual((self.survey.score, self.survey.comment), (3, "Late delivery."), "opening changed nothing")
+
+        promoter = self._create_answered(
+            10, comment="Friendly team.", followup="They answer the phone!", answer_date=fields.Datetime.now()
+        )
+        self.assertEqual(self._change_form(promoter, "2")[1:], ("", "", "improve"))
+        self.assertEqual(self._change_form(promoter, "9")[1:], ("Friendly team.", "They answer the phone!", "promoter"))
+
+
+class TestNpsReviewInvitation(TestNpsPortalCommon):
+    """Defect 6, review gating: asking only happy customers for reviews is what review platforms forbid.
+    The invitation is off until the campaign chooses whom to invite, and shows once the answer is saved."""
+
+    def test_off_by_default(self):
+        self.assertEqual(self.env["nps.campaign"].create({"name": "New"}).review_invitation, "none")
+
+    def test_never_on_the_form_before_the_answer_is_saved(self):
+        self.campaign.review_invitation = "everyone"
+        for query in ("", "?score=9", "?score=10", "?score=2"):
+            with self.subTest(query=query):
+                response = self._get(f"/nps/{self.survey.access_token}{query}")
+                self.assertIn('name="score"', response.text)
+                self.assertNotIn("https://example.com/review", response.text)
+        self._assert_unanswered()
+
+    def test_thank_you_page_invites_whom_the_campaign_chose(self):
+        invited_scores = {"none": (), "everyone": ("2", "7", "10"), "promoters": ("10",)}
+        for invitation, invited in invited_scores.items():
+            self.campaign.review_invitation = invitation
+            for score in ("2", "7", "10"):
+                with self.subTest(invitation=invitation, score=score):
+                    survey = self._create_survey(state="sent")
+                    thanks = self._post(survey, {"score": score})
+                    self.assertTrue(thanks.url.endswith("/thanks"))
+                    self.assertEqual(survey.state, "answered", "the invitation comes after the answer is saved")
+                    self.assertEqual("https://example.com/review" in thanks.text, score in invited)
+                    # Opened again later, the page is the customer's answer, not an invitation.
+                    self.assertNotIn("https://example.com/review", self._get(f"/nps/{survey.access_token}").text)
+        self.campaign.review_url = False
+        survey = self._create_survey(state="sent")
+        self.assertNotIn("o_nps_thanks_review", self._post(survey, {"score": "10"}).text, "no link, no invitation")
+
+    def test_campaign_form_warns_against_inviting_promoters_only(self):
+        arch = etree.fromstring(self.env["nps.campaign"].get_view(view_type="form")["arch"])
+        self.assertTrue(arch.xpath("//group[@name='message']/field[@name='review_invitation']"))
+        [warning] = arch.xpath("//group[@name='message']/div[hasclass('o_nps_review_gating_warning')]")
+        self.assertEqual(warning.get("invisible"), "review_invitation != 'promoters'")
+        self.assertIn("review gating", " ".join(warning.itertext()))
+
 
 class TestNpsSurveyLoggedIn(TestNpsPortalCommon):
     def test_employee_sees_a_preview_and_cannot_answer_for_the_customer(self):
@@ -572,6 +663,9 @@ class TestLoopThroughPortal(common.LoopCommon, TestNpsPortalCommon):
             allow_redirects=False,
         )
         self.assertEqual(response.status_code, 303)
+        # the callback follows in the job the answer started at once, not in the customer's request
+        self.assertEqual(survey.reaction_pending, "answer")
+        self.env["nps.survey"]._cron_nps_after_answers()
         survey.invalidate_recordset()
         callbacks = self._callbacks(survey)
         self.assertEqual(len(callbacks), 1)
@@ -581,4 +675,6 @@ class TestLoopThroughPortal(common.LoopCommon, TestNpsPortalCommon):
         self.assertIn("Livraison en retard.", str(callbacks.note))
         # Sending the same answer again (a double click) changes nothing.
         self._post(survey, {"score": "2", "comment": "Livraison en retard.", "contact_allowed": "1"})
+        self.assertFalse(survey.reaction_pending)
+        self.env["nps.survey"]._cron_nps_after_answers()
         self.assertEqual(self._callbacks(survey), callbacks)

@@ -1,5 +1,8 @@
-from odoo import Command
+from contextlib import contextmanager
+
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form
 
 from . import common
 
@@ -51,10 +54,11 @@ class TestNpsSecurity(common.NpsCommon):
         )
         self.assertIn((self.user_salesman, -100.0), groups)
 
-    def test_nps_user_reads_all_of_company_and_works_on_answers(self):
+    def test_nps_user_reads_all_of_company_and_works_on_callbacks(self):
         visible = self._visible(self.user_nps)
         self.assertEqual(visible, self.survey | self.survey_other_customer | self.survey_portal)
-        self.survey.with_user(self.user_nps).write({"comment": "Trop cher (noted)"})
+        self.survey.with_user(self.user_nps).write({"loop_notes": "<p>Too expensive: offered a discount.</p>"})
+        self.assertIn("discount", self.survey.loop_notes)
         with self.assertRaises(AccessError):
             self.survey.with_user(self.user_nps).unlink()
         with self.assertRaises(AccessError):
@@ -174,3 +178,457 @@ class TestLoopSecurity(common.LoopCommon):
         self.assertEqual(survey.callback_user_id, self.caller_c)
         self.campaign.callback_user_ids = [Command.unlink(self.caller_c.id)]
         self.assertEqual(survey.callback_user_id, self.caller_c, "removing a member keeps their callbacks")
+
+
+class TestTokenSecrecy(common.LoopCommon):
+    """The token lets anyone answer in the customer's name: no employee reads it, whatever the way."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer_2.user_id = cls.user_salesman
+        cls.staff = cls.user_salesman | cls.user_employee | cls.user_nps | cls.user_manager
+        cls.env.ref("base.group_allow_export").write({"users": [Command.link(user.id) for user in cls.staff]})
+        # the salesperson reads it as the customer's salesperson, the employee as the person they dealt with
+        cls.survey = cls._create_survey(
+            partner=cls.customer_2,
+            state="sent",
+            contact_user_id=cls.user_employee.id,
+            res_model="sale.order",
+            res_id=cls.order.id,
+        )
+        cls.token = cls.survey.access_token
+
+    def test_staff_cannot_read_the_token(self):
+        for user in self.staff:
+            with self.subTest(user=user.login):
+                Survey = self.env["nps.survey"].with_user(user)
+                survey = self.survey.with_user(user)
+                self.assertEqual(survey.read(["state"])[0]["state"], "sent", "the survey itself is readable")
+                for field_name in ("access_token", "access_url"):
+                    with self.assertRaises(AccessError):
+                        survey.read([field_name])
+                    with self.assertRaises(AccessError):
+                        survey.web_read({field_name: {}})
+                    with self.assertRaises(AccessError):
+                        Survey.search_read([("id", "=", self.survey.id)], [field_name])
+                    with self.assertRaises(AccessError):
+                        survey.export_data([field_name])
+                    with self.assertRaises(AccessError):
+                        self.customer_2.with_user(user).export_data([f"nps_survey_ids/{field_name}"])
+                with self.assertRaises(AccessError):
+                    Survey.search([("access_token", "=", self.token)])
+                # what they may read of it: everything but the token
+                everything = Survey.search_read([("id", "=", self.survey.id)])
+                self.assertTrue(everything)
+                self.assertNotIn(self.token, repr(everything))
+                readable = [name for name in Survey.fields_get(attributes=["type"]) if name != "id"]
+                self.assertNotIn(self.token, repr(survey.web_read({name: {} for name in readable})))
+                self.assertNotIn(self.token, repr(survey.export_data(readable)))
+                # nor through the portal helpers callable over RPC or from the share wizard
+                with self.assertRaises(AccessError):
+                    survey.get_portal_url()
+                self.assertNotIn(self.token, survey.access_url)
+                with self.assertRaises(AccessError):
+                    self.env["portal.share"].with_user(user).with_context(
+                        active_model="nps.survey", active_id=self.survey.id
+                    ).default_get(["share_link"])
+
+    def test_a_forged_context_gives_no_token(self):
+        survey = self.survey.with_user(self.user_manager).with_context(nps_token_grant=True)
+        self.assertNotIn(self.token, survey.access_url)
+        with self.assertRaises(AccessError):
+            survey.get_portal_url()
+
+    def _survey_messages(self):
+        return self.env["mail.message"].search([("model", "=", "nps.survey"), ("res_id", "=", self.survey.id)])
+
+    def test_no_message_of_the_survey_holds_the_token(self):
+        """Sent, answered, written to, resent from the composer and closed: the token goes to the customer
+        in their emails only, never into a message of the survey or of its source document."""
+        self.survey.write({"state": "scheduled"})
+        template = self.env.ref("nps_closed_loop.nps_mail_template_survey")
+        with self.mock_mail_gateway():
+            self.env["nps.survey.send"]._send(self.survey)
+            self.survey._record_answer(2, comment="Late again", contact_allowed=True)
+            caller = self.survey.callback_user_id
+            self.survey.with_user(caller).message_post(
+                body="We will call you today.",
+                partner_ids=self.customer_2.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+            # an agent picking the invitation template in the chatter, as an employee who may not edit
+            # templates (the default: rendered as superuser then) and as a template editor
+            editor = self.env.ref("mail.group_mail_template_editor")
+            for may_edit in (False, True):
+                if may_edit:
+                    editor.write({"users": [Command.link(caller.id)]})
+                self.assertEqual(caller.has_group("mail.group_mail_template_editor"), may_edit)
+                composer = (
+                    self.env["mail.compose.message"]
+                    .with_user(caller)
+                    .with_context(
+                        default_model="nps.survey",
+                        default_res_ids=self.survey.ids,
+                        default_template_id=template.id,
+                        default_composition_mode="comment",
+                    )
+                    .create({})
+                )
+                self.assertIn("score=10", composer.body, "the template was rendered")
+                self.assertNotIn(self.token, composer.body)
+                composer.action_send_mail()
+            self._close_loop(self.survey)
+        mails = self.env["mail.mail"].sudo().search([("model", "=", "nps.survey"), ("res_id", "=", self.survey.id)])
+        self.assertTrue(any(self.token in (mail.body_html or "") for mail in mails), "the customer's emails hold it")
+        messages = self._survey_messages()
+        self.assertGreaterEqual(len(messages), 4)
+        for message in messages | self.order.message_ids:
+            self.assertNotIn(self.token, f"{message.body} {message.subject} {message.preview}")
+        for user in self.staff:
+            with self.subTest(user=user.login):
+                bodies = (
+                    self.env["mail.message"]
+                    .with_user(user)
+                    .search_read([("model", "=", "nps.survey"), ("res_id", "=", self.survey.id)], ["body", "subject"])
+                )
+                self.assertTrue(bodies)
+                self.assertNotIn(self.token, repr(bodies))
+
+    def test_customer_gets_their_links(self):
+        """The customer on the portal reads their own links; the sending service and the system too."""
+        portal_survey = self._create_survey(partner=self.user_portal.partner_id, state="sent")
+        token = portal_survey.access_token
+        mine = portal_survey.with_user(self.user_portal)
+        self.assertEqual(mine.access_url, f"/nps/{token}")
+        self.assertIn(f"/nps/{token}?access_token={token}", mine.get_portal_url())
+        with self.assertRaises(AccessError):
+            self.survey.with_user(self.user_portal).get_portal_url()
+        self.assertEqual(portal_survey.access_url, f"/nps/{token}", "the system (OdooBot)")
+        self.assertEqual(portal_survey.sudo()._nps_with_token().access_url, f"/nps/{token}")
+
+
+class TestAnswersComeFromCustomers(common.LoopCommon):
+    """Callback agents and managers cannot write answers nor the control group; the customer and the
+    system can, and an NPS manager may import answers, logged on the survey."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer_2.user_id = cls.user_salesman
+        cls.team = cls.caller_a | cls.user_manager
+
+    def _answered(self):
+        survey = self._answer(2, partner=self.customer_2, contact_user_id=self.user_salesman.id)
+        self.assertEqual(survey.state, "answered")
+        return survey
+
+    def test_answers_cannot_be_rewritten(self):
+        survey = self._answered()
+        before = survey.read(["score", "comment", "followup", "contact_allowed", "answer_date", "state", "holdout"])
+        rewrites = [
+            {"score": 9},
+            {"comment": "All good in the end"},
+            {"followup": False},
+            {"contact_allowed": False},
+            {"answer_date": fields.Datetime.now()},
+            {"answer_editable_until": fields.Datetime.now()},
+            {"state": "sent"},
+            {"holdout": True},
+        ]
+        for user in self.team:
+            for values in rewrites:
+                with self.subTest(user=user.login, values=values), self.assertRaises(AccessError):
+                    survey.with_user(user).write(values)
+        # a manager's forged import context does not reach the control group
+        with self.assertRaises(AccessError):
+            survey.with_user(self.user_manager).with_context(import_file=True).write({"holdout": True})
+        self.assertEqual(survey.read(list(before[0]))[0], before[0])
+        # the agents still work on the loop
+        survey.with_user(self.caller_a).write({"reason_ids": [Command.set(self.reason_delivery.ids)]})
+        self.assertEqual(survey.reason_ids, self.reason_delivery)
+
+    def test_control_group_is_not_left_by_hand(self):
+        self.campaign.holdout_percent = 100.0
+        survey = self._answered()
+        self.assertTrue(survey.holdout, "drawn by the system when the customer answered")
+        for user in self.team:
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                survey.with_user(user).write({"holdout": False})
+        self.assertTrue(survey.holdout)
+        self.assertFalse(self._callbacks(survey))
+
+    def test_no_survey_created_answered(self):
+        Survey = self.env["nps.survey"]
+        base = {"partner_id": self.customer_2.id, "campaign_id": self.campaign.id}
+        for user in self.team:
+            for values in (
+                {"state": "answered", "score": 9},
+                {"state": "answered"},
+                {"score": 3},
+                {"comment": "Said on the phone"},
+                {"contact_allowed": True},
+                {"holdout": True},
+                {"access_token": "0123456789abcdef0123456789abcdef"},
+            ):
+                with self.subTest(user=user.login, values=values), self.assertRaises(AccessError):
+                    Survey.with_user(user).create({**base, **values})
+        self.assertFalse(Survey.search([("partner_id", "=", self.customer_2.id)]))
+        # an invitation is still created by hand
+        survey = Survey.with_user(self.caller_a).create(base)
+        self.assertEqual(survey.state, "scheduled")
+
+    def test_survey_form_cannot_answer(self):
+        survey = self._sent_survey(partner=self.customer_2)
+        for user in self.team:
+            with self.subTest(user=user.login):
+                form = Form(survey.with_user(user), view="nps_closed_loop.nps_survey_view_form")
+                with self.assertRaises(AssertionError):
+                    form.score = 9  # read-only on the form
+                form.state = "answered"
+                with self.assertRaises(AccessError):
+                    form.save()
+                new = Form(
+                    self.env["nps.survey"]
+                    .with_user(user)
+                    .with_context(default_partner_id=self.customer_2.id, default_state="answered", default_score=9),
+                    view="nps_closed_loop.nps_survey_view_form",
+                )
+                with self.assertRaises(AccessError):
+                    new.save()
+        self.assertEqual(survey.state, "sent")
+        self.assertFalse(survey.score)
+        self.assertEqual(self.env["nps.survey"].search_count([("partner_id", "=", self.customer_2.id)]), 1)
+
+    def test_customer_answer_goes_through(self):
+        """The survey page records the answer on the survey as superuser: callbacks follow as usual."""
+        survey = self._sent_survey(partner=self.customer_2)
+        survey.with_user(self.env.ref("base.public_user")).sudo()._record_answer(
+            3, comment="Slow", contact_allowed=True
+        )
+        self.assertEqual((survey.state, survey.score, survey.comment), ("answered", 3, "Slow"))
+        self.assertTrue(self._callbacks(survey))
+        with self.assertRaises(AccessError):
+            survey.with_user(self.caller_a)._record_answer(10)
+        self.assertEqual(survey.score, 3)
+
+    def _import(self, user):
+        return (
+            self.env["nps.survey"]
+            .with_user(user)
+            .with_context(import_file=True)
+            .load(
+                ["partner_id/.id", "campaign_id/.id", "state", "score", "comment"],
+                [[str(self.customer_2.id), str(self.campaign.id), "answered", "7", "Said at the trade fair"]],
+            )
+        )
+
+    def test_manager_imports_answers_logged(self):
+        result = self._import(self.user_manager)
+        self.assertFalse(result["messages"])
+        survey = self.env["nps.survey"].browse(result["ids"])
+        self.assertEqual((survey.state, survey.score, survey.comment), ("answered", 7, "Said at the trade fair"))
+        log = survey.message_ids.filtered(lambda message: "Answer imported by Max Manager" in str(message.body))
+        self.assertEqual(len(log), 1)
+        self.assertEqual(log.author_id, self.user_manager.partner_id)
+        self.assertIn("Score", str(log.body))
+
+    def test_agent_cannot_import_answers(self):
+        result = self._import(self.caller_a)
+        self.assertFalse(result["ids"])
+        self.assertIn("Only the customer answers a survey", str(result["messages"]))
+        self.assertFalse(self.env["nps.survey"].search([("partner_id", "=", self.customer_2.id)]))
+
+
+class TestCallbackNotesStayInternal(common.LoopCommon):
+    """What the customer said on the callback is for the NPS team: never in the chatter, which the
+    salesperson and the employee the customer dealt with read."""
+
+    NOTES = "Customer says Sam promised a discount and never called back"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer_2.user_id = cls.user_salesman
+        cls.staff = cls.user_salesman | cls.user_employee
+
+    def _survey(self):
+        survey = self._answer(2, partner=self.customer_2, contact_user_id=self.user_employee.id)
+        self.flush_tracking()  # created in an earlier transaction: what follows is tracked
+        return survey.with_context(tracking_disable=False)
+
+    def _assert_notes_internal(self, survey):
+        self.assertIn("promised a discount", survey.loop_notes, "kept in the internal notes")
+        self.assertEqual(survey.loop_state, "closed")
+        everything = self.env["mail.message"].search([("model", "=", "nps.survey"), ("res_id", "=", survey.id)])
+        self.assertTrue(everything)
+        self.assertFalse(everything.filtered(lambda message: "promised a discount" in str(message.body)))
+        for user in self.staff:
+            with self.subTest(user=user.login):
+                messages = (
+                    self.env["mail.message"]
+                    .with_user(user)
+                    .search_read([("model", "=", "nps.survey"), ("res_id", "=", survey.id)], ["body"])
+                )
+                self.assertTrue(messages, "the chatter is readable")
+                self.assertNotIn("promised a discount", repr(messages))
+                chatter = survey.with_user(user).message_ids
+                self.assertTrue(chatter)
+                self.assertNotIn("promised a discount", repr(chatter.read(["body"])))
+
+    def test_close_the_loop_keeps_notes_out_of_the_chatter(self):
+        survey = self._survey()
+        caller = survey.callback_user_id
+        wizard = (
+            self.env["nps.close.loop.wizard"]
+            .with_user(caller)
+            .with_context(default_survey_id=survey.id, tracking_disable=False)
+            .create({"outcome": "resolved", "notes": f"<p>{self.NOTES}</p>"})
+        )
+        wizard.action_confirm()
+        self.flush_tracking()
+        self._assert_notes_internal(survey)
+        done = survey.message_ids.filtered(lambda message: message.mail_activity_type_id == self.callback_type)
+        self.assertEqual(len(done), 1, "the chatter says the callback was done")
+        outcome = survey.message_ids.tracking_value_ids.filtered(lambda value: value.field_id.name == "outcome")
+        self.assertTrue(outcome, "and its outcome")
+
+    def test_mark_done_with_feedback_keeps_it_out_of_the_chatter(self):
+        survey = self._survey()
+        activity = self._callbacks(survey)
+        caller = activity.user_id
+        action = activity.with_user(caller).action_feedback_schedule_next(feedback=self.NOTES)
+        self.env["nps.close.loop.wizard"].with_user(caller).with_context(**action["context"]).create(
+            {"outcome": "partly_resolved"}
+        ).action_confirm()
+        self._assert_notes_internal(survey)
+
+    def test_activity_feedback_goes_to_the_internal_notes(self):
+        survey = self._survey()
+        activity = self._callbacks(survey)
+        activity.with_user(activity.user_id).action_feedback(feedback=self.NOTES)
+        self.assertEqual(survey.loop_state, "contacted")
+        self._close_loop(survey)  # the wizard's own notes are added to the callback's feedback
+        self.assertIn("delivery slot", survey.loop_notes)
+        survey.loop_notes = f"{survey.loop_notes}<p>{self.NOTES}</p>"
+        self._assert_notes_internal(survey)
+
+
+class TestCompanyConsistency(common.LoopCommon):
+    """A survey, its campaign, its reasons and its caller belong to one company."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_campaign = cls.env["nps.campaign"].create(
+            {
+                "name": "Other company's campaign",
+                "company_id": cls.other_company.id,
+                "user_id": cls.user_other_company.id,
+            }
+        )
+        cls.other_reason = cls.env["nps.reason"].create({"name": "Customs", "company_id": cls.other_company.id})
+
+    @contextmanager
+    def _assert_incompatible_companies(self):
+        with self.assertRaises(UserError) as caught:  # rolls the refused write back, unlike assertRaisesRegex
+            yield
+        self.assertIn("Incompatible companies", str(caught.exception))
+
+    def test_campaign_of_another_company_is_refused(self):
+        Survey = self.env["nps.survey"].with_user(self.user_other_company)
+        with self._assert_incompatible_companies():
+            Survey.create(
+                {"partner_id": self.customer_2.id, "company_id": self.other_company.id, "campaign_id": self.campaign.id}
+            )
+        survey = Survey.create(
+            {
+                "partner_id": self.customer_2.id,
+                "company_id": self.other_company.id,
+                "campaign_id": self.other_campaign.id,
+            }
+        )
+        with self._assert_incompatible_companies():
+            survey.write({"campaign_id": self.campaign.id})
+        self.assertEqual(survey.campaign_id, self.other_campaign)
+        self.assertEqual(self.env["nps.survey"].search_count([("campaign_id", "=", self.campaign.id)]), 0)
+
+    def test_reasons_and_caller_of_another_company_are_refused(self):
+        survey = self._answer(2)
+        with self._assert_incompatible_companies():
+            survey.with_user(self.user_manager).write({"reason_ids": [Command.set(self.other_reason.ids)]})
+        shared = self.reason_delivery
+        self.assertFalse(shared.company_id)
+        survey.with_user(self.user_manager).write({"reason_ids": [Command.set(shared.ids)]})
+        with self._assert_incompatible_companies():
+            survey.with_user(self.user_manager).write({"callback_user_id": self.user_other_company.id})
+        with self._assert_incompatible_companies():
+            self._callbacks(survey).write({"user_id": self.user_other_company.id})
+        self.assertNotEqual(survey.callback_user_id, self.user_other_company)
+
+    def test_campaign_responsible_of_another_company_is_refused(self):
+        with self._assert_incompatible_companies():
+            self.campaign.write({"user_id": self.user_other_company.id})
+
+    def test_responsible_who_left_the_company_is_not_assigned(self):
+        """The fallback responsible no longer in the survey's company: the answer is still recorded."""
+        self.env.ref("nps_closed_loop.group_nps_manager").write({"users": [Command.set(self.user_other_company.ids)]})
+        self.campaign.write({"callback_user_ids": [Command.clear()], "user_id": self.caller_a.id})
+        self.caller_a.write({"company_id": self.other_company.id, "company_ids": [Command.set(self.other_company.ids)]})
+        survey = self._answer(2)
+        self.assertEqual(survey.state, "answered")
+        self.assertFalse(survey.callback_user_id)
+        self.assertTrue(survey.loop_warning)
+
+
+class TestNoPerAgentComparison(common.LoopCommon):
+    """Callback agents see who handles a callback, but only NPS managers compare agents."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer_2.user_id = cls.user_salesman
+
+    def test_only_managers_group_by_callback_agent(self):
+        first = self._answer(2)
+        second = self._answer(1, partner=self.customer_2)
+        self.assertNotEqual(first.callback_user_id, second.callback_user_id)
+        domain = [("id", "in", (first | second).ids)]
+        for user in (self.caller_a, self.user_nps, self.user_salesman):
+            Survey = self.env["nps.survey"].with_user(user)
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    Survey.read_group(domain, ["time_to_first_contact:avg"], ["callback_user_id"])
+                with self.assertRaises(AccessError):
+                    Survey.web_read_group(domain, ["time_to_first_contact:avg"], ["callback_user_id"])
+                with self.assertRaises(AccessError):
+                    Survey.web_read_group(
+                        domain, ["time_to_first_contact:avg"], ["loop_state", "callback_user_id"], lazy=False
+                    )
+                with self.assertRaises(AccessError):
+                    Survey._read_group(domain, [], ["callback_user_id:count_distinct"])
+                with self.assertRaises(AccessError):
+                    Survey._read_group(domain, ["loop_state"], having=[("callback_user_id:count_distinct", ">", 1)])
+                self.assertTrue(Survey.read_group(domain, ["nps_value:avg"], ["loop_state"]), "other groupings")
+                search = Survey.get_views([(False, "search")])["views"]["search"]["arch"]
+                self.assertNotIn("groupby_callback_user", search)
+        agent = self.env["nps.survey"].with_user(self.caller_a)
+        self.assertEqual(agent.browse(first.id).callback_user_id, first.callback_user_id, "who calls is visible")
+        mine = agent.search([("callback_user_id", "=", first.callback_user_id.id), *domain])
+        self.assertEqual(mine, first)
+        manager = self.env["nps.survey"].with_user(self.user_manager)
+        groups = dict(manager._read_group(domain, ["callback_user_id"], ["__count"]))
+        self.assertEqual(groups, {first.callback_user_id: 1, second.callback_user_id: 1})
+        search = manager.get_views([(False, "search")])["views"]["search"]["arch"]
+        self.assertIn("groupby_callback_user", search)
+
+    def test_any_employee_reads_a_customers_last_score_not_their_history(self):
+        """The last score is the customer's opinion of the company, shown on the contact to everyone; the
+        answers themselves stay limited by the record rules."""
+        survey = self._answer(3)
+        partner = self.customer.with_user(self.user_employee)
+        self.assertEqual((partner.nps_last_score, partner.nps_last_category), (3, "detractor"))
+        self.assertFalse(partner.nps_answer_ids)
+        with self.assertRaises(AccessError):
+            survey.with_user(self.user_employee).read(["score"])

@@ -1,6 +1,10 @@
+import base64
+import io
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
+from lxml import html as lxml_html
+from PIL import Image
 
 from odoo import Command
 from odoo.addons.mail.tests.common import MailCase
@@ -206,11 +210,16 @@ class TestSchedulingTriggers(SendingCommon):
         campaign = self.campaign.with_user(self.user_manager)
         arch = campaign.get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn('name="delay_hours"', arch)
-        self.assertNotIn('name="automation_ids"', arch, "Automation rules are for administrators")
+        # The triggers of their campaigns are theirs to switch and tune (see test_screens); writing
+        # arbitrary server code stays with administrators.
+        self.assertIn('name="automation_ids"', arch, "NPS managers see their campaigns' triggers")
         campaign.write({"delay_hours": 2, "channel": "email_sms", "quiet_period_days": 30, "sampling_rate": 25})
         self.assertEqual(campaign.read(["channel", "sent_count"])[0]["channel"], "email_sms")
+        rule = self.env["base.automation"].browse(campaign.action_add_trigger_sale_order()["res_id"])
         with self.assertRaises(AccessError):
-            campaign.action_add_trigger_sale_order()
+            rule.action_server_ids.with_user(self.user_manager).write({"state": "code", "code": "pass"})
+        with self.assertRaises(AccessError):
+            self.campaign.with_user(self.user_nps).action_add_trigger_sale_order()
 
     def test_shipped_campaign_has_a_real_responsible(self):
         # installed as OdooBot, who can call nobody back
@@ -543,3 +552,162 @@ class TestRelationshipWizard(SendingCommon):
         self.assertFalse(
             self.env["nps.relationship.queue"].search([("campaign_id", "=", self.campaign_relationship.id)])
         )
+
+
+def _styles(element):
+    """The inline style of an element as ``{property: value}``."""
+    return {
+        name.strip().lower(): value.strip().lower()
+        for name, _sep, value in (part.partition(":") for part in (element.get("style") or "").split(";"))
+        if value.strip()
+    }
+
+
+def _pixels(value):
+    return float(value.removesuffix("px"))
+
+
+def _luminance(color):
+    channels = [int(color[index : index + 2], 16) / 255 for index in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(first, second):
+    """WCAG 2.1 contrast ratio of two #rrggbb colours."""
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@tagged("post_install", "-at_install")
+class TestSurveyMailLayout(common.NpsCommon):
+    """The survey email (invitation and reminder) as mail clients show it on a 390 px phone: one score
+    scale in two rows of large targets, the company's logo and colour, a preview line, AA contrast."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.survey = cls._create_survey(state="sent")
+        cls.template = cls.env.ref("nps_closed_loop.nps_mail_template_survey")
+        logo = io.BytesIO()
+        Image.new("RGB", (300, 100), "#00796b").save(logo, "PNG")
+        cls.company.write({"logo": base64.b64encode(logo.getvalue()), "primary_color": False})
+
+    def _body(self, reminder=False):
+        template = self.template.with_context(nps_reminder=reminder)
+        body = self.env["nps.survey.send"]._render_mails(template, self.survey.ids)[self.survey.id]["body_html"]
+        return lxml_html.fragment_fromstring(str(body), create_parent="div")
+
+    def _hidden(self, element):
+        return any(_styles(node).get("display") == "none" for node in element.iterancestors(None)) or (
+            _styles(element).get("display") == "none"
+        )
+
+    def _inherited(self, element, style, attribute=None):
+        """The colour an element gets from itself or its closest ancestor that sets it inline."""
+        for node in (element, *element.iterancestors()):
+            value = _styles(node).get(style) or (attribute and node.get(attribute))
+            if value:
+                return value.lower()
+        return None
+
+    def test_scores_read_as_one_scale_of_large_targets(self):
+        body = self._body()
+        links = body.xpath("//a[contains(@href, '?score=')]")
+        survey_url = self.survey.get_base_url() + self.survey.access_url
+        self.assertEqual([link.get("href") for link in links], [f"{survey_url}?score={s}" for s in range(11)])
+        self.assertEqual([link.text_content().strip() for link in links], [str(s) for s in range(11)])
+        # Two rows, each a table of its own that fills the width: 0-5 then 6-10, never 8 + 3.
+        rows = [
+            [link.text_content().strip() for link in row.xpath(".//a")]
+            for row in body.xpath("//table[.//a[contains(@href, '?score=')]][not(.//table)]")
+        ]
+        self.assertEqual(rows, [["0", "1", "2", "3", "4", "5"], ["6", "7", "8", "9", "10"]])
+        for link in links:
+            with self.subTest(score=link.text_content().strip()):
+                cell = link.getparent()
+                self.assertEqual(cell.tag, "td", "each score is a table cell: it cannot wrap")
+                self.assertEqual(len(cell), 1)
+                style = _styles(link)
+                self.assertEqual(style["display"], "block", "the whole cell is the tap target")
+                self.assertEqual(style["box-sizing"], "border-box")
+                self.assertGreaterEqual(_pixels(style["min-width"]), 44)
+                self.assertGreaterEqual(_pixels(style["height"]), 44)
+                self.assertGreaterEqual(int(cell.get("height")), 44)
+                row = cell.getparent().xpath("./td")
+                self.assertEqual(_styles(cell.getparent().getparent())["width"], "100%")
+                self.assertAlmostEqual(float(cell.get("width").rstrip("%")) * len(row), 100, delta=0.1)
+        # The ends of the scale are named below it, as on the survey page.
+        labels = " ".join(body.text_content().split())
+        self.assertIn("0 = Not at all likely", labels)
+        self.assertIn("10 = Extremely likely", labels)
+
+    def test_made_for_mail_clients(self):
+        body = self._body()
+        html = lxml_html.tostring(body, encoding="unicode")
+        self.assertFalse(body.xpath("//style | //link | //script"), "inline styles only")
+        self.assertNotIn("@import", html)
+        self.assertNotIn("@font-face", html)
+        self.assertIn("max-width: 600px", html)
+        for element in body.xpath("//*[@style]"):
+            family = _styles(element).get("font-family")
+            if family:
+                self.assertTrue(family.endswith("sans-serif"), "system fonts, a generic family last")
+        self.assertTrue(all(table.get("role") == "presentation" for table in body.xpath("//table")))
+
+    def test_preview_line_comes_first_and_is_hidden(self):
+        for reminder, text in ((False, "One question, one tap on a score from 0 to 10."), (True, "still love to hear")):
+            with self.subTest(reminder=reminder):
+                body = self._body(reminder=reminder)
+                first_text = next(node for node in body.iter() if (node.text or "").strip())
+                self.assertIn(text, first_text.text)
+                style = _styles(first_text)
+                self.assertEqual((style["display"], style["max-height"]), ("none", "0px"))
+                self.assertEqual(reminder, "still love to hear from you" in body.text_content())
+
+    def test_logo_keeps_the_layout_when_images_are_blocked(self):
+        [logo] = self._body().xpath("//img")
+        self.assertEqual(logo.get("src"), f"{self.survey.get_base_url()}/logo.png?company={self.company.id}")
+        self.assertEqual(logo.get("alt"), self.company.name)
+        # The 300 x 100 logo, as /logo.png serves it (180 px wide), fitted into 180 x 56 px.
+        self.assertEqual((logo.get("width"), logo.get("height")), ("168", "56"))
+        style = _styles(logo)
+        self.assertEqual((style["width"], style["height"]), ("168px", "56px"))
+
+        self.company.logo = False
+        body = self._body()
+        self.assertFalse(body.xpath("//img"), "no logo of its own: the company's name instead")
+        self.assertIn(self.company.name, body.xpath("//td")[1].text_content())
+
+    def test_company_colour_readable(self):
+        for primary, expected in (("#00796B", "#00796b"), (False, "#714b67"), ("#ffd700", None), ("#fff", None)):
+            with self.subTest(primary=primary):
+                self.company.primary_color = primary
+                link = self._body().xpath("//a[contains(@href, '?score=')]")[0]
+                color = _styles(link)["color"]
+                self.assertIn(color, _styles(link)["border"])
+                self.assertGreaterEqual(_contrast(color, "#ffffff"), 4.5)
+                if expected:
+                    self.assertEqual(color, expected)
+
+    def test_every_text_meets_aa_contrast(self):
+        """Every visible text, the footer and its unsubscribe link included, at 4.5:1 at least against
+        the background it is drawn on (the footer was 2.8:1)."""
+        for primary in (False, "#ffd700"):
+            self.company.primary_color = primary
+            for reminder in (False, True):
+                body = self._body(reminder=reminder)
+                checked = []
+                for element in body.iter():
+                    texts = [element.text] + [child.tail for child in element]
+                    if self._hidden(element) or not any((text or "").strip() for text in texts):
+                        continue
+                    color = self._inherited(element, "color")
+                    background = self._inherited(element, "background-color", "bgcolor")
+                    with self.subTest(primary=primary, reminder=reminder, text=element.text_content().strip()[:40]):
+                        self.assertTrue(color and background, "colours set inline, not left to the client")
+                        self.assertGreaterEqual(_contrast(color, background), 4.5)
+                    checked.append(element.text_content())
+                checked = " ".join(" ".join(checked).split())
+                self.assertIn("Unsubscribe from these surveys", checked)
+                self.assertIn("You receive this email because you are a customer of", checked)

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 from psycopg2.errors import SerializationFailure
 
 from odoo import SUPERUSER_ID, api
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
 
@@ -40,6 +40,14 @@ class TestHelpdeskTrigger(common.NpsCommon):
         settings = self.env["res.config.settings"].create({})
         self.assertEqual(settings.nps_helpdesk_campaign_id, campaign)
         self.assertEqual(settings.action_nps_setup_helpdesk_campaign()["res_id"], campaign.id)
+
+    def test_settings_page_sees_the_installed_helpdesk(self):
+        """The settings page, opened as the web client opens it, knows the helpdesk is installed and
+        shows its campaign instead of "install a helpdesk app first"."""
+        campaign = self.env.ref("nps_closed_loop.nps_campaign_ticket_closed")
+        page = Form(self.env["res.config.settings"])
+        self.assertTrue(page.nps_helpdesk_available)
+        self.assertEqual(page.nps_helpdesk_campaign_id, campaign)
 
     def test_settings_button_recreates_a_deleted_campaign(self):
         campaign = self.env.ref("nps_closed_loop.nps_campaign_ticket_closed")

@@ -1,2 +1,3 @@
 from . import nps_close_loop_wizard
 from . import nps_relationship_wizard
+from . import nps_workbook_wizard

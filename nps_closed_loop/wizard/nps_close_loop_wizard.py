@@ -14,30 +14,42 @@ class NpsCloseLoopWizard(models.TransientModel):
     )
     reason_ids = fields.Many2many("nps.reason", string="Reasons", help="Why the customer was unhappy.")
     notes = fields.Html(string="Internal notes", help="What was said and promised.")
+    # One compute per field: the web client sends the editable ones only, and a compute shared with a
+    # field it does not send would be run again on save and reset what the agent chose.
+    can_resurvey = fields.Boolean(compute="_compute_can_resurvey")
     schedule_resurvey = fields.Boolean(
         string="Re-survey the customer",
         compute="_compute_schedule_resurvey",
         store=True,
         readonly=False,
+        help="Send the customer a new survey after this many days, even within the quiet period (once).",
     )
     resurvey_days = fields.Integer(
-        string="In (days)",
-        compute="_compute_schedule_resurvey",
+        string="Re-survey in",
+        compute="_compute_resurvey_days",
         store=True,
         readonly=False,
     )
-    can_resurvey = fields.Boolean(compute="_compute_schedule_resurvey", store=True)
+
+    @api.depends("survey_id")
+    def _compute_can_resurvey(self):
+        for wizard in self:
+            wizard.can_resurvey = wizard.survey_id.sudo()._nps_can_be_followed_up()
 
     @api.depends("survey_id", "outcome")
     def _compute_schedule_resurvey(self):
         for wizard in self:
             survey = wizard.survey_id.sudo()
-            campaign = survey.campaign_id
-            wizard.can_resurvey = not (survey.followup_survey_ids or survey.followup_of_id)
             wizard.schedule_resurvey = (
-                wizard.can_resurvey and campaign.resurvey_after_close and wizard.outcome != "unreachable"
+                survey._nps_can_be_followed_up()
+                and survey.campaign_id.resurvey_after_close
+                and wizard.outcome != "unreachable"
             )
-            wizard.resurvey_days = campaign.resurvey_days or 30
+
+    @api.depends("survey_id")
+    def _compute_resurvey_days(self):
+        for wizard in self:
+            wizard.resurvey_days = wizard.survey_id.sudo().campaign_id.resurvey_days or 30
 
     def action_confirm(self):
         self.ensure_one()
@@ -48,7 +60,7 @@ class NpsCloseLoopWizard(models.TransientModel):
         if self.schedule_resurvey and self.resurvey_days <= 0:
             raise UserError(self.env._("The re-survey needs a number of days greater than zero."))
         survey._nps_close_loop(self.outcome, self.reason_ids, self.notes)
-        if self.schedule_resurvey and self.can_resurvey:
+        if self.schedule_resurvey:
             survey._nps_schedule_followup(self.resurvey_days)
         # Opened from the chatter's "Mark Done" too: reload the survey behind, not only the dialog.
         return {"type": "ir.actions.client", "tag": "soft_reload"}

@@ -1,0 +1,48 @@
+"""How sure an NPS figure is: the margin of error of a Net Promoter Score, and the two-proportion z-test that says
+whether calling detractors back changed their behaviour or the difference is chance.
+
+Pure functions, shared by the analysis report, the campaign form and the workbook.
+"""
+
+import math
+
+# 95 % confidence: 1.96 standard errors either side
+Z_95 = 1.96
+# Below this many answers, or with a wider margin (in NPS points), an NPS is flagged as not significant.
+SIGNIFICANT_MIN_ANSWERS = 30
+SIGNIFICANT_MAX_MARGIN = 10.0
+# A difference between two proportions is significant below this p-value (two-sided test).
+SIGNIFICANT_P_VALUE = 0.05
+
+
+def nps_figures(count, promoters, detractors):
+    """``(nps, margin, significant)`` of ``count`` answers of which ``promoters`` and ``detractors``.
+
+    The NPS is 100 × (p − d), p and d the promoter and detractor shares; its 95 % margin of error is
+    1.96 × 100 × √((p + d − (p − d)²) / n), the NPS being the mean of +1 / 0 / −1 scores whose variance is
+    p + d − (p − d)². A group of fewer than 30 answers, or whose margin is wider than ±10 points, is not
+    significant. Without answers: ``(None, None, False)``.
+    """
+    if not count:
+        return None, None, False
+    promoter_share = promoters / count
+    detractor_share = detractors / count
+    nps = 100.0 * (promoter_share - detractor_share)
+    variance = promoter_share + detractor_share - (promoter_share - detractor_share) ** 2
+    margin = Z_95 * 100.0 * math.sqrt(max(variance, 0.0) / count)
+    significant = count >= SIGNIFICANT_MIN_ANSWERS and margin <= SIGNIFICANT_MAX_MARGIN
+    return nps, margin, significant
+
+
+def two_proportion_p_value(successes_a, count_a, successes_b, count_b):
+    """Two-sided p-value of the two-proportion z-test between ``successes_a / count_a`` and
+    ``successes_b / count_b`` (pooled standard error). ``None`` when it cannot be computed: a group is
+    empty, or every member of both groups had the same outcome (no variance)."""
+    if not count_a or not count_b:
+        return None
+    pooled = (successes_a + successes_b) / (count_a + count_b)
+    standard_error = math.sqrt(pooled * (1.0 - pooled) * (1.0 / count_a + 1.0 / count_b))
+    if not standard_error:
+        return None
+    z = (successes_a / count_a - successes_b / count_b) / standard_error
+    return math.erfc(abs(z) / math.sqrt(2.0))

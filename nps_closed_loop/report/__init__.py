@@ -1,0 +1,5 @@
+from . import nps_sql_view
+from . import nps_report
+from . import nps_report_funnel
+from . import nps_holdout_report
+from . import nps_workbook

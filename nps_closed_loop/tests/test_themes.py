@@ -1,0 +1,287 @@
+from unittest.mock import patch
+
+from odoo import Command
+from odoo.exceptions import AccessError
+
+from ..models.nps_theme import ThemeMatcher
+from . import common
+
+
+class ThemeCommon(common.NpsCommon):
+    """The shipped themes with their French keywords (from fr.po), a French and an English customer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(["nps_closed_loop"], ["fr_FR"], overwrite=True)
+        cls.delivery = cls.env.ref("nps_closed_loop.nps_reason_delivery")
+        cls.price = cls.env.ref("nps_closed_loop.nps_reason_price")
+        cls.quality = cls.env.ref("nps_closed_loop.nps_reason_product_quality")
+        cls.product = cls.env.ref("nps_closed_loop.nps_reason_product")
+        cls.support = cls.env.ref("nps_closed_loop.nps_reason_support")
+        cls.invoicing = cls.env.ref("nps_closed_loop.nps_reason_invoicing")
+        cls.customer_fr = cls.env["res.partner"].create(
+            {"name": "Brasserie Lefèvre", "email": "contact@lefevre.example.com", "lang": "fr_FR"}
+        )
+        cls.customer_en = cls.customer  # en_US
+        # answers of this campaign only: the database may hold demo answers
+        cls.campaign_themes = cls.env["nps.campaign"].create({"name": "Themes campaign"})
+
+    @classmethod
+    def _answered(cls, score, comment, partner=None, followup=False):
+        return cls._create_answered(
+            score,
+            partner=partner or cls.customer_fr,
+            comment=comment,
+            followup=followup,
+            campaign_id=cls.campaign_themes.id,
+        )
+
+
+class TestThemeTagging(ThemeCommon):
+    def test_shipped_keywords_in_french(self):
+        """The six shipped themes have English keywords and their French translation."""
+        for reason in (self.delivery, self.price, self.quality, self.product, self.support, self.invoicing):
+            with self.subTest(reason=reason.name):
+                self.assertTrue(reason.keywords)
+                french = reason.with_context(lang="fr_FR").keywords
+                self.assertTrue(french)
+                self.assertNotEqual(french, reason.keywords)
+        self.assertIn("livraison", self.delivery.with_context(lang="fr_FR").keywords)
+        self.assertIn("abîmé", self.quality.with_context(lang="fr_FR").keywords)
+
+    def test_french_comment_with_accents_tagged_when_answered(self):
+        """The customer answers on the survey page: delivery (livraison, retard, colis) and quality (abîmé)."""
+        survey = self._create_survey(partner=self.customer_fr, state="sent", campaign_id=self.campaign_themes.id)
+        survey.sudo()._record_answer(3, comment="Livraison très en retard, colis abîmé")
+        self.assertEqual(survey.theme_ids, self.delivery | self.quality)
+
+    def test_follow_up_answer_tagged_too(self):
+        survey = self._answered(4, "Déçu.", followup="Le service client ne répond jamais")
+        self.assertEqual(survey.theme_ids, self.support)
+
+    def test_case_and_accents_ignored(self):
+        for comment in ("LIVRAISON TRÈS EN RETARD, COLIS ABÎMÉ", "livraison tres en retard, colis abime"):
+            with self.subTest(comment=comment):
+                self.assertEqual(self._answered(2, comment).theme_ids, self.delivery | self.quality)
+
+    def test_no_tag_on_part_of_a_word(self):
+        """ "cher" is a price keyword, not in "chercher" nor "recherche"; "support" not in "supportable"."""
+        survey = self._answered(5, "Nous avons dû chercher nous-mêmes, la recherche était insupportable")
+        self.assertFalse(survey.theme_ids)
+        survey = self._answered(5, "Trop cher pour ce que c'est")
+        self.assertEqual(survey.theme_ids, self.price)
+        survey = self._answered(5, "The team was supportive and productive", partner=self.customer_en)
+        self.assertFalse(survey.theme_ids)
+
+    def test_keyword_ending_with_a_star_matches_the_words_it_starts(self):
+        packaging = self.env["nps.reason"].create({"name": "Packaging", "keywords": "packag*, emballage*"})
+        survey = self._answered(3, "Emballages déchirés")
+        self.assertEqual(survey.theme_ids, packaging)
+        survey = self._answered(3, "Badly packaged", partner=self.customer_en)
+        self.assertEqual(survey.theme_ids, packaging)
+
+    def test_customer_language_and_english(self):
+        """A French customer's comment is matched with the French and the English keywords; an English
+        customer's with the English ones only."""
+        self.assertEqual(self._answered(3, "Invoice wrong, prix élevé").theme_ids, self.invoicing | self.price)
+        english = self._answered(3, "Facture fausse, invoice wrong", partner=self.customer_en)
+        self.assertEqual(english.theme_ids, self.invoicing)
+        self.assertFalse(self._answered(3, "Facture fausse", partner=self.customer_en).theme_ids)
+
+    def test_multi_word_keywords(self):
+        self.assertEqual(self._answered(4, "Le service client est injoignable").theme_ids, self.support)
+        self.assertEqual(
+            self._answered(4, "Customer service never called back", partner=self.customer_en).theme_ids,
+            self.support,
+        )
+
+    def test_other_company_theme_not_used(self):
+        self.env["nps.reason"].create({"name": "Parking", "keywords": "parking", "company_id": self.other_company.id})
+        self.assertFalse(self._answered(4, "Pas de parking").theme_ids)
+
+    def test_archived_theme_not_used(self):
+        self.price.active = False
+        self.assertFalse(self._answered(4, "Trop cher").theme_ids)
+
+    def test_changed_answer_retagged_hand_correction_kept_otherwise(self):
+        survey = self._create_survey(partner=self.customer_fr, state="sent", campaign_id=self.campaign_themes.id)
+        survey.sudo()._record_answer(3, comment="Trop cher")
+        self.assertEqual(survey.theme_ids, self.price)
+        # an NPS user adds a theme the keywords missed
+        survey.with_user(self.user_nps).theme_ids = [Command.link(self.product.id)]
+        self.assertEqual(survey.theme_ids, self.price | self.product)
+        # the customer changes the score only: the comment is the same, the correction stays
+        survey.sudo()._record_answer(4, comment="Trop cher")
+        self.assertEqual(survey.theme_ids, self.price | self.product)
+        # the customer rewrites the comment: tagged again from the new words
+        survey.sudo()._record_answer(4, comment="Livraison en retard")
+        self.assertEqual(survey.theme_ids, self.delivery)
+
+    def test_answer_on_the_survey_page_tagged_by_the_job_that_follows(self):
+        """The customer does not wait for the themes: the job that follows the answer tags them."""
+        survey = self._create_survey(partner=self.customer_fr, state="sent", campaign_id=self.campaign_themes.id)
+        page = survey.sudo().with_context(nps_defer_after_answer=True)
+        page._record_answer(3, comment="Colis abîmé")
+        self.assertFalse(survey.theme_ids)
+        self.assertTrue(survey.themes_pending)
+        self.env["nps.survey"]._cron_nps_after_answers()
+        self.assertEqual(survey.theme_ids, self.delivery | self.quality)
+        self.assertFalse(survey.themes_pending)
+        # corrected by hand, then the customer changes the score only: nothing to tag again
+        survey.with_user(self.user_nps).theme_ids = [Command.unlink(self.quality.id)]
+        page._record_answer(4, comment="Colis abîmé")
+        self.assertFalse(survey.themes_pending)
+        self.env["nps.survey"]._cron_nps_after_answers()
+        self.assertEqual(survey.theme_ids, self.delivery)
+
+    def test_themes_corrected_by_nps_users_only(self):
+        survey = self._answered(3, "Far too expensive", partner=self.customer)  # Sam is its salesperson
+        self.assertEqual(survey.with_user(self.user_salesman).theme_ids, self.price, "read by the salesperson")
+        with self.assertRaises(AccessError):
+            survey.with_user(self.user_salesman).theme_ids = [Command.link(self.delivery.id)]
+        survey.with_user(self.user_nps).theme_ids = [Command.set(self.delivery.ids)]
+        self.assertEqual(survey.theme_ids, self.delivery)
+
+    def test_batch_tagged_with_keywords_read_once(self):
+        """Answers created together are tagged with the keyword sets read and compiled once per language,
+        whatever the number of answers."""
+        comments = ("Trop cher", "Colis perdu", "Facture fausse", "Rien à dire") * 5
+        vals = [
+            {
+                "partner_id": partner.id,
+                "campaign_id": self.campaign_themes.id,
+                "state": "answered",
+                "score": 3,
+                "comment": comment,
+            }
+            for comment in comments
+            for partner in (self.customer_fr, self.customer_en)
+        ]
+        themes = self.env["nps.reason"].search_count([("keywords", "!=", False)])
+        with patch.object(ThemeMatcher, "compile", side_effect=ThemeMatcher.compile) as compile_keywords:
+            surveys = self.env["nps.survey"].sudo().create(vals)
+        # one pattern per theme for the French customers (French and English keywords), one for the English
+        self.assertEqual(compile_keywords.call_count, 2 * themes)
+        self.assertEqual(
+            [survey.theme_ids for survey in surveys[:8]],
+            [self.price, self.env["nps.reason"], self.delivery, self.env["nps.reason"], self.invoicing]
+            + [self.env["nps.reason"]] * 3,
+        )
+
+    def test_tag_themes_action_finds_past_answers(self):
+        """A theme added later finds the past answers it covers; themes set by hand stay."""
+        survey = self._answered(3, "Emballage déchiré")
+        other = self._answered(3, "Trop cher")
+        other.theme_ids = [Command.link(self.support.id)]
+        self.assertFalse(survey.theme_ids)
+        packaging = self.env["nps.reason"].create({"name": "Packaging", "keywords": "emballage*"})
+        (survey | other).with_user(self.user_manager).action_nps_tag_themes()
+        self.assertEqual(survey.theme_ids, packaging)
+        self.assertEqual(other.theme_ids, self.price | self.support)
+
+
+class TestThemeFigures(ThemeCommon):
+    """Five answers, one with two themes: each theme counts it once, the total counts it once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.answers = (
+            cls._answered(2, "Livraison en retard et prix trop cher")  # delivery + price, detractor
+            | cls._answered(5, "Trop cher")  # price, detractor
+            | cls._answered(9, "Livraison rapide")  # delivery, promoter
+            | cls._answered(7, "Rien à signaler")  # no theme, passive
+            | cls._answered(0, "Emballage déchiré, emballages jetés")  # no theme, detractor
+        )
+        cls.domain = [("campaign_id", "=", cls.campaign_themes.id)]
+
+    def test_each_answer_tagged(self):
+        self.assertEqual(
+            [survey.theme_ids for survey in self.answers],
+            [self.delivery | self.price, self.price, self.delivery, self.env["nps.reason"], self.env["nps.reason"]],
+        )
+
+    def test_theme_figures(self):
+        figures = self.env["nps.survey"]._nps_theme_figures(self.domain)
+        # 1 promoter, 1 passive, 3 detractors: (1 - 3) / 5 = -40; 2 answers without theme
+        self.assertEqual(figures["total"], {"count": 5, "nps": -40.0, "detractors": 3, "untagged": 2})
+        themes = {theme["id"]: theme for theme in figures["themes"]}
+        self.assertEqual(set(themes), {self.delivery.id, self.price.id})
+        # price: the 2 and the 5, both detractors
+        self.assertEqual(
+            {key: themes[self.price.id][key] for key in ("count", "nps", "detractors")},
+            {"count": 2, "nps": -100.0, "detractors": 2},
+        )
+        self.assertAlmostEqual(themes[self.price.id]["detractor_share"], 200 / 3)
+        # delivery: the 2 (detractor) and the 9 (promoter): NPS 0
+        self.assertEqual(
+            {key: themes[self.delivery.id][key] for key in ("count", "nps", "detractors")},
+            {"count": 2, "nps": 0.0, "detractors": 1},
+        )
+        self.assertEqual(figures["themes"][0]["id"], self.price.id, "most detractors first")
+
+    def test_total_does_not_depend_on_themes(self):
+        """The answer with two themes counts twice over the themes (4 theme counts for 3 tagged answers),
+        never in the total, which equals the survey's own NPS and stays the same without any theme."""
+        figures = self.env["nps.survey"]._nps_theme_figures(self.domain)
+        self.assertEqual(sum(theme["count"] for theme in figures["themes"]), 4)
+        [(count, nps)] = self.env["nps.survey"]._read_group(
+            [*self.domain, ("category", "!=", False)], [], ["__count", "nps_value:avg"]
+        )
+        self.assertEqual((figures["total"]["count"], figures["total"]["nps"]), (count, nps))
+        self.answers.theme_ids = [Command.clear()]
+        untagged = self.env["nps.survey"]._nps_theme_figures(self.domain)
+        self.assertEqual(untagged["themes"], [])
+        self.assertEqual(untagged["total"], {**figures["total"], "untagged": 5})
+
+    def test_theme_figures_follow_the_domain(self):
+        figures = self.env["nps.survey"]._nps_theme_figures([*self.domain, ("category", "=", "detractor")])
+        self.assertEqual(figures["total"], {"count": 3, "nps": -100.0, "detractors": 3, "untagged": 1})
+        self.assertEqual(
+            {theme["id"]: theme["count"] for theme in figures["themes"]}, {self.price.id: 2, self.delivery.id: 1}
+        )
+
+
+class TestUncoveredWords(ThemeCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._answered(0, "Emballage déchiré, emballages jetés")
+        cls._answered(1, "L'emballage était déchiré et sale")
+        cls._answered(3, "Vendeur impoli, EMBALLAGE moyen")
+        cls._answered(2, "Colis en retard, emballage ouvert")  # delivery: covered
+        cls._answered(10, "Emballage parfait, vendeur charmant")  # a promoter: left out
+        cls.domain = [("campaign_id", "=", cls.campaign_themes.id)]
+
+    def test_frequent_words_no_theme_covers(self):
+        """Counted once per answer, on the normalised word, shown as written most often; stop words (l',
+        était, et) and words of less than 3 letters left out."""
+        words = self.env["nps.survey"]._nps_uncovered_words(self.domain, limit=20)
+        self.assertEqual(
+            words,
+            [
+                ("emballage", 3),
+                ("déchiré", 2),
+                ("emballages", 1),
+                ("impoli", 1),
+                ("jetés", 1),
+                ("moyen", 1),
+                ("sale", 1),
+                ("vendeur", 1),
+            ],
+        )
+        self.assertEqual(self.env["nps.survey"]._nps_uncovered_words(self.domain, limit=2), words[:2])
+
+    def test_words_covered_once_a_theme_is_added(self):
+        """A manager adds the theme the words suggest: its keywords cover those comments at once."""
+        self.env["nps.reason"].create({"name": "Packaging", "keywords": "emballage*"})
+        self.assertEqual(self.env["nps.survey"]._nps_uncovered_words(self.domain), [])
+
+    def test_comment_with_a_theme_set_by_hand_is_covered(self):
+        survey = self.env["nps.survey"].search([*self.domain, ("comment", "ilike", "impoli")])
+        survey.theme_ids = [Command.link(self.support.id)]
+        words = dict(self.env["nps.survey"]._nps_uncovered_words(self.domain))
+        self.assertNotIn("impoli", words)
+        self.assertEqual(words["emballage"], 2)

@@ -1,0 +1,6 @@
+from odoo import models
+
+
+class HelpdeskTicket(models.Model):
+    _name = "helpdesk.ticket"
+    _inherit = ["helpdesk.ticket", "nps.source.mixin"]

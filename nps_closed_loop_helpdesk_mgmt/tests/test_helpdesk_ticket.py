@@ -1,0 +1,37 @@
+from odoo.tests import new_test_user
+from odoo.tests.common import TransactionCase
+
+
+class TestTicketBadge(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agent = new_test_user(cls.env, login="nps_ticket_agent", groups="helpdesk_mgmt.group_helpdesk_user")
+        cls.customer = cls.env["res.partner"].create({"name": "Ticket customer", "email": "t@example.com"})
+        cls.ticket = cls.env["helpdesk.ticket"].create(
+            {"name": "Broken", "description": "x", "partner_id": cls.customer.id, "user_id": cls.agent.id}
+        )
+        cls.other_ticket = cls.env["helpdesk.ticket"].create(
+            {"name": "Other", "description": "x", "partner_id": cls.customer.id, "user_id": cls.agent.id}
+        )
+
+    def test_ticket_shows_its_answer_and_the_customer_last_score(self):
+        self.env["nps.survey"].create(
+            {
+                "partner_id": self.customer.id,
+                "res_model": "helpdesk.ticket",
+                "res_id": self.ticket.id,
+                "contact_user_id": self.agent.id,
+                "state": "answered",
+                "score": 9,
+            }
+        )
+        ticket = self.ticket.with_user(self.agent)
+        self.assertEqual((ticket.nps_score, ticket.nps_category), (9, "promoter"))
+        other = self.other_ticket.with_user(self.agent)
+        self.assertFalse(other.nps_category, "a ticket that was not surveyed has no score of its own")
+        self.assertEqual(other.nps_customer_last_score, 9)
+
+    def test_ticket_form_loads_for_the_agent(self):
+        arch = self.env["helpdesk.ticket"].with_user(self.agent).get_view(view_type="form")["arch"]
+        self.assertIn('name="nps_customer_last_score"', arch)
