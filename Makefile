@@ -88,7 +88,8 @@ demo-db: postgres config
 	@if psql -lqt | cut -d'|' -f1 | grep -qw $(DB); then \
 	  $(ODOO) -c .odoorc -d $(DB) -u nps_closed_loop --stop-after-init --log-level=warn; \
 	else \
-	  $(ODOO) -c .odoorc -d $(DB) -i $(MODULES) --load-language=fr_FR --stop-after-init --log-level=warn; \
+	  $(ODOO) -c .odoorc -d $(DB) -i base --stop-after-init --log-level=warn \
+	  && $(ODOO) -c .odoorc -d $(DB) -i $(MODULES) --load-language=fr_FR --stop-after-init --log-level=warn; \
 	fi
 
 test-db: postgres config

@@ -13,7 +13,7 @@ TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,128}")
 # Only what a radio button sends: "7", not " 7", "7.0", "1e1" or "٧".
 SCORE_PATTERN = re.compile(r"10|[0-9]")
 TEXT_MAX_LENGTH = 5000
-ANSWER_FIELDS = ("score", "comment", "followup", "contact_allowed")
+ANSWER_FIELDS = ("score", "comment", "followup", "contact_allowed", "quote_allowed")
 # csrf_token is checked and removed from the parameters by Odoo, but it is still in the raw form.
 ALLOWED_FORM_FIELDS = frozenset((*ANSWER_FIELDS, "csrf_token"))
 CHECKBOX_ON_VALUES = ("1", "on")
@@ -88,12 +88,20 @@ class NpsSurveyController(http.Controller):
                 # An expired session: ask again rather than failing.
                 status = 400
             elif survey.partner_id.nps_consent != "refused":
-                self._nps_opt_out(survey)
+                if one_click:
+                    source = "one_click"
+                else:
+                    source = "survey_page" if kwargs.get("from") == "page" else "email_link"
+                self._nps_opt_out(survey, source)
                 if not one_click:
                     return request.redirect(f"{survey.access_url}/optout", code=303)
         return self._nps_render(
             "nps_closed_loop.nps_survey_page_optout",
-            self._nps_page_values(survey, opted_out=survey.partner_id.nps_consent == "refused"),
+            self._nps_page_values(
+                survey,
+                opted_out=survey.partner_id.nps_consent == "refused",
+                optout_from=kwargs.get("from") == "page" and "page",
+            ),
             status=status,
         )
 
@@ -219,6 +227,7 @@ class NpsSurveyController(http.Controller):
                 "comment": saved_answer["comment"] if same_question else "",
                 "followup": saved_answer["followup"] if same_question else "",
                 "contact_allowed": survey.contact_allowed,
+                "quote_allowed": survey.quote_allowed,
             }
         values = self._nps_form_values(survey, form_values, errors)
         values.update(
@@ -303,12 +312,16 @@ class NpsSurveyController(http.Controller):
         contact = form.get("contact_allowed")
         if contact is not None and contact not in CHECKBOX_ON_VALUES:
             errors["contact_allowed"] = request.env._("Please tick or untick the box.")
+        quote = form.get("quote_allowed")
+        if quote is not None and quote not in CHECKBOX_ON_VALUES:
+            errors["quote_allowed"] = request.env._("Please tick or untick the box.")
 
         answer = {
             "score": score,
             "comment": texts["comment"].strip() or False,
             "followup": texts["followup"].strip() or False,
             "contact_allowed": contact in CHECKBOX_ON_VALUES,
+            "quote_allowed": quote in CHECKBOX_ON_VALUES,
         }
         if errors:
             # Give the customer back what they typed, so that nothing is lost.
@@ -343,6 +356,7 @@ class NpsSurveyController(http.Controller):
     # ------------------------------------------------------------------
     # Opting out
     # ------------------------------------------------------------------
-    def _nps_opt_out(self, survey):
-        # written in the company's language: the team reads the note and the reasons
-        self._nps_staff_survey(survey).partner_id._nps_opt_out()
+    def _nps_opt_out(self, survey, source="email_link"):
+        # written in the company's language: the team reads the note and the reasons; the source is the
+        # proof of where the objection came from
+        self._nps_staff_survey(survey).partner_id.with_context(nps_consent_source=source)._nps_opt_out()

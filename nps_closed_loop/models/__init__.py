@@ -19,3 +19,4 @@ from . import ir_http
 from . import mail_mail
 from . import sms_sms
 from . import mail_thread
+from . import res_partner_gdpr

@@ -126,6 +126,14 @@ class NpsCampaign(models.Model):
         digits=(16, 1),
         help="Share of the triggering documents that get a survey; the others are skipped.",
     )
+    lawful_basis = fields.Selection(
+        [("consent", "Consent"), ("legitimate_interest", "Legitimate interest")],
+        string="Lawful basis",
+        default="legitimate_interest",
+        required=True,
+        help="The GDPR lawful basis of the surveys. Consent: only customers who agreed to NPS surveys are "
+        "surveyed. Legitimate interest: every customer except those who refused.",
+    )
     channel = fields.Selection(
         [("email", "Email"), ("sms", "SMS"), ("email_sms", "Email, then SMS if unanswered")],
         default="email",

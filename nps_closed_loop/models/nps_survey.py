@@ -38,7 +38,17 @@ class NpsSurvey(models.Model):
     _rec_names_search = ["partner_id", "res_name"]
     _check_company_auto = True
     # What only the customer writes (from the survey page), or an NPS manager imports.
-    _NPS_ANSWER_FIELDS = ("score", "comment", "followup", "contact_allowed", "answer_date", "answer_editable_until")
+    _NPS_ANSWER_FIELDS = (
+        "score",
+        "comment",
+        "followup",
+        "contact_allowed",
+        "contact_allowed_date",
+        "quote_allowed",
+        "quote_allowed_date",
+        "answer_date",
+        "answer_editable_until",
+    )
 
     _NPS_CONTEXT_LIMIT = 5
 
@@ -112,6 +122,29 @@ class NpsSurvey(models.Model):
         string="Contact allowed",
         copy=False,
         help="The customer agreed to be contacted about this answer.",
+    )
+    contact_allowed_date = fields.Datetime(
+        string="Contact allowed on",
+        copy=False,
+        readonly=True,
+        help="When the customer allowed to be contacted about this answer.",
+    )
+    quote_allowed = fields.Boolean(
+        string="Quote allowed",
+        copy=False,
+        help="The customer agreed that their comment be quoted publicly.",
+    )
+    quote_allowed_date = fields.Datetime(
+        string="Quote allowed on",
+        copy=False,
+        readonly=True,
+        help="When the customer agreed that their comment be quoted publicly.",
+    )
+    is_testimonial = fields.Boolean(
+        string="Testimonial",
+        copy=False,
+        tracking=True,
+        help="The comment is used as a public testimonial: only answers whose customer allowed quoting them.",
     )
     answer_editable_until = fields.Datetime(
         string="Answer can be changed until",
@@ -616,6 +649,16 @@ class NpsSurvey(models.Model):
         for survey in self.sudo().filtered(lambda survey: survey.loop_state in ("open", "contacted")):
             survey._nps_check_callback_user(survey.callback_user_id)
 
+    @api.constrains("is_testimonial", "quote_allowed")
+    def _check_is_testimonial(self):
+        for survey in self:
+            if survey.is_testimonial and not survey.quote_allowed:
+                raise ValidationError(
+                    self.env._(
+                        "Only an answer whose customer allowed quoting their comment publicly can be a testimonial."
+                    )
+                )
+
     @api.constrains("followup_of_id")
     def _check_followup_of_id(self):
         for survey in self.sudo().filtered("followup_of_id"):
@@ -818,7 +861,7 @@ class NpsSurvey(models.Model):
     # ------------------------------------------------------------------
     # Answering
     # ------------------------------------------------------------------
-    def _record_answer(self, score, comment=False, followup=False, contact_allowed=False):
+    def _record_answer(self, score, comment=False, followup=False, contact_allowed=False, quote_allowed=False):
         """Store the customer's answer (first answer or a change within the allowed days).
 
         Called by the portal controller after its access and input checks, and by tests.
@@ -834,9 +877,18 @@ class NpsSurvey(models.Model):
             "comment": comment or False,
             "followup": followup or False,
             "contact_allowed": bool(contact_allowed),
+            "quote_allowed": bool(quote_allowed),
             "state": "answered",
             "answer_date": now,
         }
+        # each permission keeps the date it was given; withdrawn, it is gone (and the testimonial with it)
+        for permission in ("contact_allowed", "quote_allowed"):
+            if not values[permission]:
+                values[f"{permission}_date"] = False
+            elif not self[permission]:
+                values[f"{permission}_date"] = now
+        if not quote_allowed and self.is_testimonial:
+            values["is_testimonial"] = False
         if not is_change:
             # the change window counts from the first answer: changing it does not extend it
             values["answer_editable_until"] = now + timedelta(days=self._nps_answer_change_days())
@@ -1389,6 +1441,47 @@ class NpsSurvey(models.Model):
             )
         remaining = self.sudo().search_count([("reaction_pending", "!=", False)])
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    @api.model
+    def _nps_retention_limit(self, now=None):
+        """The date before which answers are anonymised (the NPS setting), or False to keep them for ever."""
+        param = self.env["ir.config_parameter"].sudo().get_param("nps_closed_loop.retention_months", "24")
+        try:
+            months = int(param)
+        except ValueError:
+            _logger.warning("NPS: the retention setting %r is not a number of months, nothing anonymised", param)
+            return False
+        if months <= 0:
+            return False
+        return fields.Datetime.subtract(now or fields.Datetime.now(), months=months)
+
+    @api.model
+    def _nps_retention_domain(self, limit):
+        """Answers (or, never answered, invitations) dated at or before ``limit`` and not anonymised yet."""
+        return [
+            ("is_anonymized", "=", False),
+            "|",
+            ("answer_date", "<=", limit),
+            "&",
+            ("answer_date", "=", False),
+            ("create_date", "<=", limit),
+        ]
+
+    @api.model
+    def _cron_nps_anonymize_old(self, batch_size=500):
+        """Anonymise the answers past the retention period, one batch per call: the cron runner calls
+        again while the progress reports work remaining, and commits in between."""
+        limit = self._nps_retention_limit()
+        if not limit:
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            return 0
+        Survey = self.sudo().with_context(active_test=False)
+        domain = self._nps_retention_domain(limit)
+        surveys = Survey.search(domain, limit=batch_size, order="id")
+        surveys._nps_anonymize()
+        remaining = Survey.search_count(domain) if surveys else 0
+        self.env["ir.cron"]._notify_progress(done=len(surveys), remaining=remaining)
+        return len(surveys)
 
     @api.model
     def _cron_nps_escalate_callbacks(self, batch_size=200):

@@ -174,12 +174,13 @@ class NpsSurveySend(models.AbstractModel):
         verdicts = {}
         quiet = {} if reminder else self._quiet_period_conflicts(surveys, now)
         groups = surveys.grouped(
-            lambda survey: tuple(
-                survey.campaign_id._nps_preferred_channels(reminder) if survey.campaign_id else [survey.channel]
+            lambda survey: (
+                tuple(survey.campaign_id._nps_preferred_channels(reminder) if survey.campaign_id else [survey.channel]),
+                survey.campaign_id.lawful_basis or "legitimate_interest",
             )
         )
-        for channels, channel_surveys in groups.items():
-            partner_verdicts = self._partner_verdicts(channel_surveys.partner_id, list(channels))
+        for (channels, basis), channel_surveys in groups.items():
+            partner_verdicts = self._partner_verdicts(channel_surveys.partner_id, list(channels), basis)
             for survey in channel_surveys:
                 partner_verdict = partner_verdicts.get(survey.partner_id.id)
                 if not survey.partner_id:
@@ -241,11 +242,12 @@ class NpsSurveySend(models.AbstractModel):
         return conflicts
 
     @api.model
-    def _partner_verdicts(self, partners, channels):
+    def _partner_verdicts(self, partners, channels, basis="legitimate_interest"):
         """Whether and how each customer can be surveyed, in batch: ``{partner_id: verdict}``.
 
         ``channels`` are tried in order; an opt-out (refusal, blacklist) is final, a missing or
-        invalid address falls through to the next channel.
+        invalid address falls through to the next channel. ``basis`` is the campaign's lawful basis:
+        with ``consent``, only the customers who agreed are surveyed.
         """
         partners = partners.sudo()
         emails = {partner.id: self._valid_email(partner.email) for partner in partners if partner.email}
@@ -310,6 +312,12 @@ class NpsSurveySend(models.AbstractModel):
                     "cancelled",
                     self.env._("Refused surveys"),
                     self.env._("The customer refused NPS surveys."),
+                )
+            elif basis == "consent" and partner.nps_consent != "granted":
+                verdict = self._verdict(
+                    "cancelled",
+                    self.env._("No consent"),
+                    self.env._("The campaign surveys only customers who agreed, and this customer has not."),
                 )
             else:
                 verdict = first_failure = None

@@ -11,6 +11,13 @@ class ResConfigSettings(models.TransientModel):
         default=500,
         help="How many surveys the sending job handles at a time: lower it if sending slows down other work.",
     )
+    nps_retention_months = fields.Integer(
+        string="Anonymise NPS answers after (months)",
+        config_parameter="nps_closed_loop.retention_months",
+        default=24,
+        help="Answers older than this many months are anonymised by a daily job: the customer's personal data "
+        "is erased, the score is kept for statistics. 0 keeps them for ever.",
+    )
     # Defaults, not computes: the settings page is a new record filled by onchange, which leaves
     # dependency-less computed fields empty (the page said "install a helpdesk" with one installed).
     nps_helpdesk_available = fields.Boolean(default=lambda self: "helpdesk.ticket" in self.env, readonly=True)

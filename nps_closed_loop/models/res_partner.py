@@ -37,6 +37,25 @@ class ResPartner(models.Model):
         help="Whether the customer agreed to satisfaction surveys. Not asked: they are surveyed like any customer "
         "until they object. Refused: never surveyed again (also set when they unsubscribe from a survey message).",
     )
+    nps_consent_date = fields.Datetime(
+        string="NPS consent date",
+        readonly=True,
+        tracking=True,
+        help="When the NPS surveys consent last changed.",
+    )
+    nps_consent_source = fields.Selection(
+        [
+            ("survey_page", "Survey page"),
+            ("one_click", "One-click unsubscribe"),
+            ("email_link", "Email link"),
+            ("manual", "Manual"),
+            ("import", "Import"),
+        ],
+        string="NPS consent source",
+        readonly=True,
+        tracking=True,
+        help="Where the last change of the NPS surveys consent came from: the proof of the customer's choice.",
+    )
     nps_account_nps = fields.Float(
         string="Account NPS",
         compute="_compute_nps_account",
@@ -58,6 +77,50 @@ class ResPartner(models.Model):
         groups="base.group_user",
         help="The last answers' scores, oldest first, coloured by category.",
     )
+
+    @api.model
+    def _nps_consent_proof(self):
+        """The date and source stamped on a change of consent: the opt-out route says where it came from
+        (context key ``nps_consent_source``), an import is an import, anything else was set by hand."""
+        source = self.env.context.get("nps_consent_source")
+        if source not in dict(self._fields["nps_consent_source"].selection):
+            source = "import" if self.env.context.get("import_file") else "manual"
+        return {"nps_consent_date": fields.Datetime.now(), "nps_consent_source": source}
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("nps_consent", "unknown") != "unknown" and "nps_consent_source" not in vals:
+                vals.update(self._nps_consent_proof())
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "nps_consent" not in vals or "nps_consent_source" in vals:
+            return super().write(vals)
+        changed = self.filtered(lambda partner: partner.nps_consent != vals["nps_consent"])
+        super(ResPartner, self - changed).write(vals)
+        result = super(ResPartner, changed).write({**vals, **self._nps_consent_proof()})
+        if vals["nps_consent"] == "refused":
+            # an objection, however made, stops what was planned: no survey, no reminder
+            for partner in changed:
+                partner._nps_cancel_pending_surveys()
+        return result
+
+    def _nps_cancel_pending_surveys(self):
+        """Cancel the surveys not answered yet (scheduled, or sent and waiting, with their reminder)."""
+        self.ensure_one()
+        pending = (
+            self.env["nps.survey"].sudo().search([("partner_id", "=", self.id), ("state", "in", ("scheduled", "sent"))])
+        )
+        pending.write(
+            {
+                "state": "cancelled",
+                "state_reason": self.env._("The customer opted out of NPS surveys."),
+                "reminder_date": False,
+                "expiry_date": False,
+            }
+        )
+        return pending
 
     def _nps_survey_domain(self):
         """A company sees its own and its contacts' surveys; a person sees their own."""
@@ -241,10 +304,11 @@ class ResPartner(models.Model):
         """
         self.ensure_one()
         self.env.cr.execute(SQL("SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE", self.id))
-        pending = self.env["nps.survey"].search([("partner_id", "=", self.id), ("state", "in", ("scheduled", "sent"))])
-        if not pending and self.nps_consent == "refused":
-            return pending
-        pending.write({"state": "cancelled", "state_reason": self.env._("The customer opted out of NPS surveys.")})
+        if self.nps_consent == "refused" and not self.env["nps.survey"].search_count(
+            [("partner_id", "=", self.id), ("state", "in", ("scheduled", "sent"))], limit=1
+        ):
+            return self.env["nps.survey"]
+        pending = self._nps_cancel_pending_surveys()
         self.nps_consent = "refused"
         self._message_log(
             body=self.env._(

@@ -17,3 +17,5 @@ from . import test_answer_cost
 from . import test_report
 from . import test_themes
 from . import test_overview
+from . import test_gdpr_erasure
+from . import test_gdpr_consent

@@ -142,7 +142,9 @@ class NpsRelationshipWizard(models.TransientModel):
         entries = [{"partner": partner, "user": partner.user_id, "record": None} for partner in partners]
         kept, excluded = campaign._nps_filter_entries(entries, fields.Datetime.now())
         kept_partners = self.env["res.partner"].browse([entry["partner"].id for entry in kept])
-        verdicts = self.env["nps.survey.send"]._partner_verdicts(kept_partners, campaign._nps_preferred_channels())
+        verdicts = self.env["nps.survey.send"]._partner_verdicts(
+            kept_partners, campaign._nps_preferred_channels(), campaign.lawful_basis
+        )
         to_survey_ids = []
         for partner in kept_partners:
             verdict = verdicts[partner.id]

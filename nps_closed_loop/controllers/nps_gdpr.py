@@ -1,0 +1,23 @@
+from odoo import http
+from odoo.http import content_disposition, request
+
+
+class NpsGdprController(http.Controller):
+    @http.route("/nps/partner/<int:partner_id>/export", type="http", auth="user", methods=["GET"])
+    def nps_partner_export(self, partner_id, **kwargs):
+        """The customer's NPS data (a zip of a JSON file and an Excel workbook): NPS managers only."""
+        if kwargs:
+            return request.not_found()
+        partner = request.env["res.partner"].browse(partner_id).exists()
+        if not partner:
+            return request.not_found()
+        # checks the NPS manager group and the user's access to the customer
+        filename, content = partner._nps_export_zip()
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", "application/zip"),
+                ("Content-Disposition", content_disposition(filename)),
+                ("Content-Length", len(content)),
+            ],
+        )
