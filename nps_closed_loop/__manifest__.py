@@ -16,6 +16,7 @@
         "data/nps_reason_data.xml",
         "data/ir_cron_data.xml",
         "data/nps_campaign_data.xml",
+        "data/nps_improvement_data.xml",
         "views/nps_survey_views.xml",
         "report/nps_report_views.xml",
         "views/nps_campaign_views.xml",
@@ -30,6 +31,7 @@
         "wizard/nps_relationship_wizard_views.xml",
         "wizard/nps_close_loop_wizard_views.xml",
         "wizard/nps_workbook_wizard_views.xml",
+        "views/nps_improvement_views.xml",
         "views/nps_closed_loop_menus.xml",
     ],
     "demo": [

@@ -20,3 +20,4 @@ from . import mail_mail
 from . import sms_sms
 from . import mail_thread
 from . import res_partner_gdpr
+from . import nps_improvement

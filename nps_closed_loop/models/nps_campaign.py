@@ -165,6 +165,31 @@ class NpsCampaign(models.Model):
         default=30,
         help="Unanswered surveys expire this many days after they were sent. 0: never.",
     )
+    # context rules: hold back a due survey while the customer's situation makes it inappropriate
+    hold_open_ticket = fields.Boolean(
+        string="Hold while a ticket is open",
+        help="A survey waits while the customer's company has an open ticket in the helpdesk (OCA Helpdesk or "
+        "Odoo Helpdesk; no effect without a helpdesk). It is checked again at each run, sent once the tickets "
+        "are closed, and cancelled if still held after the expiry delay.",
+    )
+    hold_unpaid_invoice = fields.Boolean(
+        string="Hold while an invoice is unpaid",
+        help="A survey waits while the customer's company has a posted invoice past its due date and not paid, "
+        "or whose payment is blocked (disputed). It is sent once the invoices are paid or unblocked, and "
+        "cancelled if still held after the expiry delay.",
+    )
+    hold_cancelled_order = fields.Boolean(
+        string="Hold if the order is cancelled",
+        help="A survey triggered by a sales order waits while that order is cancelled. It is sent if the order "
+        "is confirmed again, and cancelled if still held after the expiry delay.",
+    )
+    hold_excluded_company = fields.Boolean(
+        string="Hold for excluded companies",
+        default=True,
+        help='A survey waits while the customer\'s company is marked "Excluded from NPS surveys" (on the '
+        "customer's NPS tab), e.g. key accounts surveyed by hand. It is sent if the mark is removed, and "
+        "cancelled if still held after the expiry delay.",
+    )
     action_server_ids = fields.One2many(
         "ir.actions.server",
         "nps_campaign_id",

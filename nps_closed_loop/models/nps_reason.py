@@ -25,3 +25,9 @@ class NpsReason(models.Model):
     _sql_constraints = [
         ("name_company_unique", "UNIQUE(name, company_id)", "This reason already exists."),
     ]
+
+    def action_create_improvement(self):
+        """An improvement answering this theme, with the answers tagged with it."""
+        self.ensure_one()
+        surveys = self.env["nps.survey"].search([("theme_ids", "in", self.ids), ("state", "=", "answered")])
+        return self.env["nps.improvement"]._action_new(self.name, surveys=surveys, themes=self)

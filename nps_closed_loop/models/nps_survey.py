@@ -212,6 +212,19 @@ class NpsSurvey(models.Model):
         help="How many times the invitation could not be delivered (mail server error, bounce, SMS error). "
         "It is sent again later, a few times; then the survey fails with the reason.",
     )
+    hold_reason = fields.Char(
+        string="Held back",
+        copy=False,
+        readonly=True,
+        help="Why the campaign holds this due survey back (open ticket, unpaid invoice, cancelled order, excluded "
+        "company). It is checked again at each run: sent once cleared, cancelled at the hold limit.",
+    )
+    held_since = fields.Datetime(
+        string="Held since",
+        copy=False,
+        readonly=True,
+        help="When the survey was first held back; the hold limit (the campaign's expiry delay) counts from here.",
+    )
     sent_message_id = fields.Char(
         string="Message-ID",
         copy=False,

@@ -48,6 +48,10 @@ class NpsSurveySend(models.AbstractModel):
     # an invitation not delivered is sent again after these delays, then the survey fails
     _RETRY_DELAYS = (timedelta(hours=1), timedelta(hours=4))
     _MAX_SEND_ATTEMPTS = len(_RETRY_DELAYS) + 1
+    # a survey held back by a context rule is checked again at the next run of the sending cron (hourly)
+    _HOLD_RECHECK_DELAY = timedelta(hours=1)
+    # how long a survey may be held when its campaign's surveys never expire
+    _HOLD_LIMIT_DAYS = 30
     # email_normalize() is lenient ("a@@b" gives "@b"): a deliverable address has one @ and a dotted domain
     _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
@@ -90,7 +94,9 @@ class NpsSurveySend(models.AbstractModel):
         surveys = surveys.sudo().filtered(lambda survey: survey.state == "scheduled")
         verdicts = self._check_rules(surveys, now)
         rejected = {survey: verdict for survey, verdict in verdicts.items() if verdict.get("state")}
-        accepted = surveys.filtered(lambda survey: survey not in rejected)
+        held = {survey: verdict for survey, verdict in verdicts.items() if verdict.get("hold")}
+        accepted = surveys.filtered(lambda survey: survey not in rejected and survey not in held)
+        rejected.update(self._hold(held, now))
         failures = self._deliver(accepted, verdicts)
         rejected.update(failures)
         self._reject(rejected)
@@ -101,6 +107,8 @@ class NpsSurveySend(models.AbstractModel):
                 {
                     "state": "sent",
                     "state_reason": False,
+                    "hold_reason": False,
+                    "held_since": False,
                     "sent_date": now,
                     "channel": channel,
                     "reminder_date": now + timedelta(days=campaign.reminder_days) if campaign.reminder_days else False,
@@ -146,6 +154,37 @@ class NpsSurveySend(models.AbstractModel):
         return Survey.browse([row[0] for row in rows])
 
     @api.model
+    def _hold(self, held, now):
+        """Hold back these surveys (``{survey: hold verdict}``): they stay scheduled, with the reason, and are
+        checked again at the next run. Past the hold limit (the campaign's expiry delay counted from the
+        first hold) they are cancelled instead: return ``{survey: cancel verdict}`` for those."""
+        cancelled, groups = {}, {}
+        for survey, verdict in held.items():
+            since = survey.held_since or now
+            days = survey.campaign_id.expiry_days or self._HOLD_LIMIT_DAYS
+            if now >= since + timedelta(days=days):
+                cancelled[survey] = self._verdict(
+                    "cancelled",
+                    verdict["label"],
+                    self.env._(
+                        "Held back for %(days)s days, then cancelled: %(reason)s", days=days, reason=verdict["reason"]
+                    ),
+                )
+                continue
+            recheck = now + self._HOLD_RECHECK_DELAY
+            if survey.campaign_id:
+                recheck = survey.campaign_id._nps_next_send_date(survey.partner_id, recheck)
+            values = {
+                "hold_reason": verdict["reason"][: self._REASON_MAX_LENGTH],
+                "held_since": since,
+                "scheduled_date": recheck,
+            }
+            groups.setdefault(tuple(sorted(values.items())), []).append(survey.id)
+        for values, survey_ids in groups.items():
+            self.env["nps.survey"].sudo().browse(survey_ids).with_context(tracking_disable=True).write(dict(values))
+        return cancelled
+
+    @api.model
     def _reject(self, rejected):
         """Write the cancelled and failed surveys, one write per state and reason."""
         groups = {}
@@ -168,11 +207,14 @@ class NpsSurveySend(models.AbstractModel):
     def _check_rules(self, surveys, now, reminder=False):
         """The rules checked at send time, in batch: ``{survey: verdict}``.
 
-        A verdict is either a rejection (see :meth:`_verdict`) or where to send:
-        ``{"channel": "email" | "sms", "email": ..., "number": ...}``.
+        A verdict is either a rejection (see :meth:`_verdict`), a hold (see :meth:`_context_holds`: the
+        survey stays due, checked again at the next run) or where to send:
+        ``{"channel": "email" | "sms", "email": ..., "number": ...}``. A rejection wins over a hold.
         """
         verdicts = {}
-        quiet = {} if reminder else self._quiet_period_conflicts(surveys, now)
+        # a survey held back is not being sent: it takes no customer's turn in the quiet period
+        holds = {} if reminder else self._context_holds(surveys.filtered("campaign_id.active"), now)
+        quiet = {} if reminder else self._quiet_period_conflicts(surveys.filtered(lambda s: s not in holds), now)
         groups = surveys.grouped(
             lambda survey: (
                 tuple(survey.campaign_id._nps_preferred_channels(reminder) if survey.campaign_id else [survey.channel]),
@@ -194,9 +236,125 @@ class NpsSurveySend(models.AbstractModel):
                 elif partner_verdict.get("state"):
                     verdict = partner_verdict
                 else:
-                    verdict = quiet.get(survey) or partner_verdict
+                    verdict = quiet.get(survey) or holds.get(survey) or partner_verdict
                 verdicts[survey] = verdict
         return verdicts
+
+    # ------------------------------------------------------------------
+    # Context rules: hold back a survey while the customer's situation makes it inappropriate
+    # ------------------------------------------------------------------
+    @api.model
+    def _context_holds(self, surveys, now):
+        """The surveys to hold back, in batch: ``{survey: {"hold": True, "label", "reason"}}``.
+
+        Each rule the surveys' campaigns switch on costs one query for the whole batch, whatever its size.
+        """
+        rules = [
+            (
+                "hold_excluded_company",
+                self._held_excluded_companies,
+                "commercial_partner_id",
+                self.env._("Excluded company"),
+                self.env._("The customer's company is excluded from NPS surveys."),
+            ),
+            (
+                "hold_open_ticket",
+                self._held_open_tickets,
+                "commercial_partner_id",
+                self.env._("Open ticket"),
+                self.env._("The customer's company has an open helpdesk ticket."),
+            ),
+            (
+                "hold_unpaid_invoice",
+                self._held_unpaid_invoices,
+                "commercial_partner_id",
+                self.env._("Unpaid invoice"),
+                self.env._("The customer's company has an overdue or disputed invoice."),
+            ),
+            (
+                "hold_cancelled_order",
+                self._held_cancelled_orders,
+                "res_id",
+                self.env._("Cancelled order"),
+                self.env._("The sales order was cancelled."),
+            ),
+        ]
+        holds = {}
+        for flag, matching, key, label, reason in rules:
+            candidates = surveys.filtered(lambda survey, flag=flag: survey.campaign_id[flag])
+            if flag == "hold_cancelled_order":
+                candidates = candidates.filtered(lambda survey: survey.res_model == "sale.order" and survey.res_id)
+            keys = {survey[key].id if key != "res_id" else survey.res_id for survey in candidates} - {False}
+            if not keys:
+                continue
+            matched = matching(list(keys), now)
+            for survey in candidates:
+                if (survey[key].id if key != "res_id" else survey.res_id) not in matched:
+                    continue
+                if survey in holds:
+                    holds[survey]["reason"] += " " + reason
+                else:
+                    holds[survey] = {"hold": True, "label": label, "reason": reason}
+        return holds
+
+    @api.model
+    def _held_excluded_companies(self, company_ids, now):
+        """The companies flagged "Excluded from NPS surveys" among ``company_ids``."""
+        self.env["res.partner"].flush_model(["nps_excluded"])
+        rows = self.env.execute_query(
+            SQL("SELECT id FROM res_partner WHERE id IN %s AND nps_excluded", tuple(company_ids))
+        )
+        return {row[0] for row in rows}
+
+    @api.model
+    def _held_open_tickets(self, company_ids, now):
+        """The companies with an open ticket in the installed helpdesk (OCA Helpdesk: stage not ``closed``;
+        Odoo Helpdesk: stage not folded). No helpdesk: none."""
+        if "helpdesk.ticket" not in self.env:
+            return set()
+        Ticket = self.env["helpdesk.ticket"].sudo()
+        stage_model = Ticket._fields["stage_id"].comodel_name
+        flag = "closed" if "closed" in self.env[stage_model]._fields else "fold"
+        query = Ticket._search(
+            [("partner_id.commercial_partner_id", "in", company_ids), (f"stage_id.{flag}", "=", False)]
+        )
+        # execute_query flushes what the ticket domain reads (stages, partners) before running it
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT commercial_partner_id FROM res_partner WHERE id IN %s",
+                query.subselect(SQL.identifier(Ticket._table, "partner_id")),
+            )
+        )
+        return {row[0] for row in rows}
+
+    @api.model
+    def _held_unpaid_invoices(self, company_ids, now):
+        """The companies with a posted customer invoice overdue (due date passed, not paid) or disputed
+        (payment blocked, Odoo's "Blocked" payment status)."""
+        groups = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("commercial_partner_id", "in", company_ids),
+                    "|",
+                    ("payment_state", "=", "blocked"),
+                    "&",
+                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("invoice_date_due", "<", now.date()),
+                ],
+                ["commercial_partner_id"],
+            )
+        )
+        return {partner.id for (partner,) in groups}
+
+    @api.model
+    def _held_cancelled_orders(self, order_ids, now):
+        """The sales orders cancelled among ``order_ids`` (the surveys' source documents)."""
+        return set(self.env["sale.order"].sudo().search([("id", "in", order_ids), ("state", "=", "cancel")]).ids)
 
     @api.model
     def _quiet_period_conflicts(self, surveys, now):

@@ -28,6 +28,12 @@ class ResPartner(models.Model):
         index=True,
     )
     nps_last_answer_date = fields.Datetime(string="Last NPS answer", compute="_compute_nps_last", store=True)
+    nps_excluded = fields.Boolean(
+        string="Excluded from NPS surveys",
+        copy=False,
+        help="Surveys of this company and its contacts are held back by the campaigns that hold excluded "
+        "companies, e.g. key accounts surveyed by hand. Set it on the company.",
+    )
     nps_consent = fields.Selection(
         [("unknown", "Not asked"), ("granted", "Agreed"), ("refused", "Refused")],
         string="NPS surveys consent",

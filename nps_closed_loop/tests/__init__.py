@@ -19,3 +19,5 @@ from . import test_themes
 from . import test_overview
 from . import test_gdpr_erasure
 from . import test_gdpr_consent
+from . import test_improvement
+from . import test_context_rules
