@@ -1,5 +1,7 @@
 from odoo import http
-from odoo.http import content_disposition, request
+from odoo.http import request
+
+from .nps_report import download_response
 
 
 class NpsGdprController(http.Controller):
@@ -13,11 +15,4 @@ class NpsGdprController(http.Controller):
             return request.not_found()
         # checks the NPS manager group and the user's access to the customer
         filename, content = partner._nps_export_zip()
-        return request.make_response(
-            content,
-            headers=[
-                ("Content-Type", "application/zip"),
-                ("Content-Disposition", content_disposition(filename)),
-                ("Content-Length", len(content)),
-            ],
-        )
+        return download_response(content, filename, "application/zip")

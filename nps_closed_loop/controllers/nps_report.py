@@ -20,6 +20,18 @@ def parse_date(value):
     return date.fromisoformat(value)
 
 
+def download_response(content, filename, mimetype):
+    """A file download: what both the workbook and a customer's data export answer."""
+    return request.make_response(
+        content,
+        headers=[
+            ("Content-Type", mimetype),
+            ("Content-Disposition", content_disposition(filename)),
+            ("Content-Length", len(content)),
+        ],
+    )
+
+
 class NpsReportController(http.Controller):
     @http.route("/nps/workbook", type="http", auth="user", methods=["GET"])
     def nps_workbook(self, campaign_ids="", date_from="", date_to="", **kwargs):
@@ -37,11 +49,4 @@ class NpsReportController(http.Controller):
         ids = [int(campaign_id) for campaign_id in campaign_ids.split(",")] if campaign_ids else []
         content = Report._nps_workbook_content(Report._nps_workbook_domain(ids, start, end))
         filename = f"{request.env._('NPS analysis')} {date.today().isoformat()}.xlsx"
-        return request.make_response(
-            content,
-            headers=[
-                ("Content-Type", XLSX_MIMETYPE),
-                ("Content-Disposition", content_disposition(filename)),
-                ("Content-Length", len(content)),
-            ],
-        )
+        return download_response(content, filename, XLSX_MIMETYPE)

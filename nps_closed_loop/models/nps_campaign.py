@@ -394,7 +394,7 @@ class NpsCampaign(models.Model):
             campaign.survey_count = values["total"]
             campaign.sent_count = values["sent"]
             campaign.answered_count = values["answered"]
-            campaign.response_rate = 100.0 * values["answered"] / values["sent"] if values["sent"] else 0.0
+            campaign.response_rate = _percent(values["answered"], values["sent"])
             campaign.nps = values["nps"]
 
     @api.depends("survey_ids.state", "survey_ids.category")
@@ -608,10 +608,15 @@ class NpsCampaign(models.Model):
         }
 
     @api.model
-    def _nps_ticket_closed_trigger_values(self):
-        """OCA helpdesk_mgmt flags closing stages with ``closed``; Odoo Enterprise folds them."""
+    def _nps_ticket_closed_flag(self):
+        """The stage field that says a ticket is closed: OCA helpdesk_mgmt flags closing stages with
+        ``closed``; Odoo Enterprise folds them. Only with a helpdesk installed."""
         stage_model = self.env["helpdesk.ticket"]._fields["stage_id"].comodel_name
-        flag = "closed" if "closed" in self.env[stage_model]._fields else "fold"
+        return "closed" if "closed" in self.env[stage_model]._fields else "fold"
+
+    @api.model
+    def _nps_ticket_closed_trigger_values(self):
+        flag = self._nps_ticket_closed_flag()
         return {
             "trigger": "on_create_or_write",
             # reopened then closed again also passes: the one-survey-per-document rule stops a second survey

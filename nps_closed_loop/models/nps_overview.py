@@ -18,6 +18,7 @@ from odoo.exceptions import AccessError
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from .nps_score import REACHED_STATES
 from .nps_statistics import SIGNIFICANT_P_VALUE, nps_figures, two_proportion_p_value
 from .nps_theme import SIGNIFICANT_WORD, STOP_WORDS, ThemeMatcher, normalise
 
@@ -138,7 +139,7 @@ class NpsSurvey(models.Model):
         """The surveys planned in the period, how many reached the customer and how many were answered."""
         counts = dict(self._read_group(domain, ["state"], ["__count"]))
         planned = sum(counts.values())
-        sent = sum(counts.get(state, 0) for state in ("sent", "answered", "expired"))
+        sent = sum(counts.get(state, 0) for state in REACHED_STATES)
         answered = counts.get("answered", 0)
         return {
             "planned": planned,
@@ -192,10 +193,7 @@ class NpsSurvey(models.Model):
 
     @api.model
     def _nps_overview_revenue_at_risk(self, domain):
-        """What the detractors' companies were invoiced (the NPS report's revenue at risk), per currency;
-        None when the report does not measure it."""
-        if "nps.report" not in self.env or "revenue_at_risk" not in self.env["nps.report"]._fields:
-            return None
+        """What the detractors' companies were invoiced (the NPS report's revenue at risk), per currency."""
         groups = (
             self.env["nps.report"]
             .sudo()

@@ -567,8 +567,7 @@ class NpsSurvey(models.Model):
         documents = []
         if "helpdesk.ticket" in self.env:
             Ticket = self.env["helpdesk.ticket"].sudo()
-            stage_model = self.env[Ticket._fields["stage_id"].comodel_name]
-            closed_flag = "closed" if "closed" in stage_model._fields else "fold"
+            closed_flag = self.env["nps.campaign"]._nps_ticket_closed_flag()
             tickets = Ticket.search(
                 [("partner_id", "child_of", company.id), (f"stage_id.{closed_flag}", "=", False)],
                 order="create_date desc",
@@ -1488,7 +1487,7 @@ class NpsSurvey(models.Model):
         if not limit:
             self.env["ir.cron"]._notify_progress(done=0, remaining=0)
             return 0
-        Survey = self.sudo().with_context(active_test=False)
+        Survey = self.sudo()
         domain = self._nps_retention_domain(limit)
         surveys = Survey.search(domain, limit=batch_size, order="id")
         surveys._nps_anonymize()

@@ -180,8 +180,7 @@ class NpsSurveySend(models.AbstractModel):
                 "scheduled_date": recheck,
             }
             groups.setdefault(tuple(sorted(values.items())), []).append(survey.id)
-        for values, survey_ids in groups.items():
-            self.env["nps.survey"].sudo().browse(survey_ids).with_context(tracking_disable=True).write(dict(values))
+        self._write_grouped(groups)
         return cancelled
 
     @api.model
@@ -189,11 +188,15 @@ class NpsSurveySend(models.AbstractModel):
         """Write the cancelled and failed surveys, one write per state and reason."""
         groups = {}
         for survey, verdict in rejected.items():
-            groups.setdefault((verdict["state"], verdict["reason"]), []).append(survey.id)
-        for (state, reason), survey_ids in groups.items():
-            self.env["nps.survey"].sudo().browse(survey_ids).with_context(tracking_disable=True).write(
-                {"state": state, "state_reason": reason[: self._REASON_MAX_LENGTH]}
-            )
+            values = {"state": verdict["state"], "state_reason": verdict["reason"][: self._REASON_MAX_LENGTH]}
+            groups.setdefault(tuple(sorted(values.items())), []).append(survey.id)
+        self._write_grouped(groups)
+
+    @api.model
+    def _write_grouped(self, groups):
+        """``{sorted (field, value) items: survey ids}``: one write per distinct set of values."""
+        for values, survey_ids in groups.items():
+            self.env["nps.survey"].sudo().browse(survey_ids).with_context(tracking_disable=True).write(dict(values))
 
     # ------------------------------------------------------------------
     # Rules checked at send time
@@ -300,11 +303,7 @@ class NpsSurveySend(models.AbstractModel):
     @api.model
     def _held_excluded_companies(self, company_ids, now):
         """The companies flagged "Excluded from NPS surveys" among ``company_ids``."""
-        self.env["res.partner"].flush_model(["nps_excluded"])
-        rows = self.env.execute_query(
-            SQL("SELECT id FROM res_partner WHERE id IN %s AND nps_excluded", tuple(company_ids))
-        )
-        return {row[0] for row in rows}
+        return set(self.env["res.partner"].sudo().browse(company_ids).filtered("nps_excluded").ids)
 
     @api.model
     def _held_open_tickets(self, company_ids, now):
@@ -313,8 +312,7 @@ class NpsSurveySend(models.AbstractModel):
         if "helpdesk.ticket" not in self.env:
             return set()
         Ticket = self.env["helpdesk.ticket"].sudo()
-        stage_model = Ticket._fields["stage_id"].comodel_name
-        flag = "closed" if "closed" in self.env[stage_model]._fields else "fold"
+        flag = self.env["nps.campaign"]._nps_ticket_closed_flag()
         query = Ticket._search(
             [("partner_id.commercial_partner_id", "in", company_ids), (f"stage_id.{flag}", "=", False)]
         )
@@ -763,8 +761,7 @@ class NpsSurveySend(models.AbstractModel):
             values["state_reason"] = message[: self._REASON_MAX_LENGTH]
             notes[survey.id] = message
             groups.setdefault(tuple(sorted(values.items())), []).append(survey.id)
-        for values, survey_ids in groups.items():
-            Survey.browse(survey_ids).with_context(tracking_disable=True).write(dict(values))
+        self._write_grouped(groups)
         if notes:
             Survey.browse(list(notes))._message_log_batch(
                 bodies={survey_id: Markup("<p>%s</p>") % message for survey_id, message in notes.items()}

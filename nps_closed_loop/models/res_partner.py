@@ -163,39 +163,7 @@ class ResPartner(models.Model):
         One query, one row per partner: the newest answer is taken in the database, so recording an
         answer costs the same whatever the customer's history.
         """
-        persons = self.filtered(lambda partner: not partner.is_company)._origin
-        companies = self.filtered("is_company")._origin
-        latest = {}
-        if persons or companies:
-            survey = self.env["nps.survey"]
-            survey.flush_model(["partner_id", "commercial_partner_id", "score", "category", "answer_date"])
-
-            def last_answer(column, partner_ids):
-                return SQL(
-                    """
-                    SELECT target.id, last.score, last.category, last.answer_date
-                      FROM unnest(%(partner_ids)s::int[]) AS target(id)
-                      CROSS JOIN LATERAL (
-                            SELECT score, category, answer_date
-                              FROM %(table)s
-                             WHERE %(column)s = target.id AND category IS NOT NULL
-                             ORDER BY answer_date DESC NULLS LAST, id DESC
-                             LIMIT 1
-                      ) AS last
-                    """,
-                    partner_ids=partner_ids,
-                    table=SQL.identifier(survey._table),
-                    column=SQL.identifier(column),
-                )
-
-            rows = self.env.execute_query(
-                SQL(
-                    "%s UNION ALL %s",
-                    last_answer("partner_id", persons.ids),
-                    last_answer("commercial_partner_id", companies.ids),
-                )
-            )
-            latest = {partner_id: values for partner_id, *values in rows}
+        latest = {partner_id: answers[0] for partner_id, answers in self._origin._nps_last_answers(1).items()}
         for partner in self:
             score, category, answer_date = latest.get(partner._origin.id, (False, False, False))
             partner.nps_last_score = score
@@ -237,43 +205,50 @@ class ResPartner(models.Model):
                 domain + [("state", "in", ("scheduled", "sent"))], order="scheduled_date desc, id desc"
             )
 
+    def _nps_last_answers(self, size):
+        """``{partner id: [(score, category, answer date), ...]}``, the ``size`` newest answers of each person, or
+        of all the contacts of each company, newest first: one query for all, whatever their history."""
+        partners = self.filtered("id")
+        if not partners:
+            return {}
+        survey = self.env["nps.survey"]
+        survey.flush_model(["partner_id", "commercial_partner_id", "score", "category", "answer_date"])
+        targets = [
+            SQL(
+                """
+                SELECT target.id, last.score, last.category, last.answer_date
+                  FROM unnest(%(partner_ids)s::int[]) AS target(id)
+                  CROSS JOIN LATERAL (
+                        SELECT score, category, answer_date, id
+                          FROM %(table)s
+                         WHERE %(column)s = target.id AND category IS NOT NULL
+                         ORDER BY answer_date DESC NULLS LAST, id DESC
+                         LIMIT %(size)s
+                  ) AS last
+                """,
+                partner_ids=group.ids,
+                table=SQL.identifier(survey._table),
+                column=SQL.identifier(column),
+                size=size,
+            )
+            for column, group in (
+                ("partner_id", partners.filtered(lambda partner: not partner.is_company)),
+                ("commercial_partner_id", partners.filtered("is_company")),
+            )
+            if group
+        ]
+        answers = {}
+        for partner_id, score, category, answer_date in self.env.execute_query(SQL(" UNION ALL ").join(targets)):
+            answers.setdefault(partner_id, []).append((score, category, answer_date))
+        return answers
+
     _NPS_TREND_SIZE = 8
 
     def _compute_nps_score_trend(self):
         """The last 8 scores of a person, or of all the contacts of a company, oldest first, as small bars
         coloured by category: one query for all the partners. Scores, like the last score, are shown to
         every employee."""
-        partners = self._origin.filtered("id")
-        scores = {}
-        if partners:
-            survey = self.env["nps.survey"]
-            survey.flush_model(["partner_id", "commercial_partner_id", "score", "category", "answer_date"])
-            targets = [
-                SQL(
-                    """
-                    SELECT target.id, last.score, last.category, last.answer_date
-                      FROM unnest(%(partner_ids)s::int[]) AS target(id)
-                      CROSS JOIN LATERAL (
-                            SELECT score, category, answer_date, id
-                              FROM %(table)s
-                             WHERE %(column)s = target.id AND category IS NOT NULL
-                             ORDER BY answer_date DESC NULLS LAST, id DESC
-                             LIMIT %(size)s
-                      ) AS last
-                    """,
-                    partner_ids=[partner.id for partner in group],
-                    table=SQL.identifier(survey._table),
-                    column=SQL.identifier(column),
-                    size=self._NPS_TREND_SIZE,
-                )
-                for column, group in (
-                    ("partner_id", partners.filtered(lambda partner: not partner.is_company)),
-                    ("commercial_partner_id", partners.filtered("is_company")),
-                )
-                if group
-            ]
-            for partner_id, score, category, answer_date in self.env.execute_query(SQL(" UNION ALL ").join(targets)):
-                scores.setdefault(partner_id, []).append((score, category, answer_date))
+        scores = self._origin._nps_last_answers(self._NPS_TREND_SIZE)
         colours = {"detractor": "danger", "passive": "warning", "promoter": "success"}
         for partner in self:
             answers = scores.get(partner._origin.id)

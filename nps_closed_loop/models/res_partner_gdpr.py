@@ -193,9 +193,7 @@ class ResPartner(models.Model):
         # A customer's deletion erases their NPS data and keeps their answers anonymously for the statistics,
         # instead of refusing it (the surveys' customer is ``ondelete="restrict"``).
         self.check_access("unlink")
-        self.env["nps.survey"].sudo().with_context(active_test=False).search(
-            [("partner_id", "in", self.ids)]
-        )._nps_anonymize()
+        self.env["nps.survey"].sudo().search([("partner_id", "in", self.ids)])._nps_anonymize()
         return super().unlink()
 
     # ------------------------------------------------------------------

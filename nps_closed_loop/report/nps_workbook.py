@@ -35,8 +35,7 @@ class NpsReport(models.Model):
         self._nps_workbook_summary(workbook, styles, domain, used_names)
         self._nps_workbook_campaigns(workbook, styles, domain, used_names)
         self._nps_workbook_followups(workbook, styles, domain, used_names)
-        if "theme_ids" in self._fields:
-            self._nps_workbook_themes(workbook, styles, domain, used_names)
+        self._nps_workbook_themes(workbook, styles, domain, used_names)
         workbook.close()
         return output.getvalue()
 
