@@ -830,9 +830,12 @@ class NpsCampaign(models.Model):
             .create(vals_list)
         )
         if surveys:
-            cron = self.env.ref("nps_closed_loop.ir_cron_nps_send_surveys", raise_if_not_found=False)
-            if cron:
-                cron.sudo()._trigger(min(surveys.mapped("scheduled_date")))
+            # not env.ref(), which checks that the record exists with a query at every confirmed order
+            cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+                "nps_closed_loop.ir_cron_nps_send_surveys", raise_if_not_found=False
+            )
+            if cron_id:
+                self.env["ir.cron"].sudo().browse(cron_id)._trigger(min(surveys.mapped("scheduled_date")))
         return surveys, excluded
 
     def _nps_schedule_from_records(self, records, partner_field="partner_id", user_field="user_id"):
