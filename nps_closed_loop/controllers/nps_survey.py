@@ -80,11 +80,16 @@ class NpsSurveyController(http.Controller):
         if not survey:
             return self._nps_render_not_found()
         survey = self._nps_set_lang(survey)
+        preview = self._nps_is_foreign_user(survey)
         status = 200
         if request.httprequest.method == "POST":
             form = request.httprequest.form
             one_click = form.get("List-Unsubscribe") == "One-Click"
-            if not one_click and not request.validate_csrf(form.get("csrf_token")):
+            if preview:
+                # Only the customer stops their surveys; mail clients unsubscribing in one click post
+                # without a session, as the public user.
+                status = 403
+            elif not one_click and not self._nps_valid_csrf(form.get("csrf_token")):
                 # An expired session: ask again rather than failing.
                 status = 400
             elif survey.partner_id.nps_consent != "refused":
@@ -101,9 +106,16 @@ class NpsSurveyController(http.Controller):
                 survey,
                 opted_out=survey.partner_id.nps_consent == "refused",
                 optout_from=kwargs.get("from") == "page" and "page",
+                preview=preview,
             ),
             status=status,
         )
+
+    @staticmethod
+    def _nps_valid_csrf(token):
+        """Whether the session's CSRF token was posted. Odoo's check ends in consteq, which raises a
+        TypeError on non-ASCII text: such a token cannot be valid anyway."""
+        return isinstance(token, str) and token.isascii() and request.validate_csrf(token)
 
     # ------------------------------------------------------------------
     # Access and language
@@ -168,7 +180,10 @@ class NpsSurveyController(http.Controller):
         # Lock the row: of two submits at once (a double tap), the second waits for the first, then fails
         # to serialise (REPEATABLE READ) and is run again by the HTTP layer, where it sees the first. Once
         # locked, the row is as read from the transaction's snapshot: no need to read it again.
-        request.env.cr.execute(SQL("SELECT id FROM nps_survey WHERE id = %s FOR UPDATE", survey.id))
+        # (not logged as an error: the HTTP layer retries it, as it does any serialisation failure)
+        request.env.cr.execute(
+            SQL("SELECT id FROM nps_survey WHERE id = %s FOR UPDATE", survey.id), log_exceptions=False
+        )
         if survey.state in CLOSED_STATES:
             return self._nps_render_closed(survey, status=410)
         if survey.state == "answered" and not self._nps_can_change(survey):

@@ -1,9 +1,34 @@
+import logging
+
+import werkzeug.exceptions
+
 from odoo import models
-from odoo.http import request
+from odoo.http import CSRF_FREE_METHODS, request
+
+_logger = logging.getLogger(__name__)
 
 
 class IrHttp(models.AbstractModel):
     _inherit = "ir.http"
+
+    @classmethod
+    def _pre_dispatch(cls, rule, args):
+        # Called after super(): the route's own upload limit is set before the form is read.
+        result = super()._pre_dispatch(rule, args)
+        # Odoo checks the CSRF token next (HttpDispatcher.dispatch), with consteq, which raises a TypeError
+        # (a server error) on a non-ASCII token, as an uploaded file named "csrf_token" does on its way there.
+        # Neither can be valid: refuse them as Odoo refuses any invalid token, with a 400.
+        routing = rule.endpoint.routing
+        if (
+            routing["type"] == "http"
+            and request.httprequest.method not in CSRF_FREE_METHODS
+            and routing.get("csrf", True)
+        ):
+            token = {**request.get_http_params(), **args}.get("csrf_token")
+            if token is not None and not (isinstance(token, str) and token.isascii()):
+                _logger.warning("CSRF validation failed on path '%s'", request.httprequest.path)
+                raise werkzeug.exceptions.BadRequest(request.env._("Session expired (invalid CSRF token)"))
+        return result
 
     @classmethod
     def _dispatch(cls, endpoint):
@@ -13,3 +38,11 @@ class IrHttp(models.AbstractModel):
         if endpoint.routing.get("nps_drop_self_param"):
             request.params.pop("self", None)
         return super()._dispatch(endpoint)
+
+    @classmethod
+    def _serve_fallback(cls):
+        # A path no route matched is looked up as an attachment URL (and by other modules as a page or a
+        # redirect): PostgreSQL refuses text with a NUL byte, a server error. No such URL can exist: 404.
+        if "\x00" in request.httprequest.path:
+            return None
+        return super()._serve_fallback()

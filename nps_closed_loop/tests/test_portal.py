@@ -1,3 +1,4 @@
+import logging
 import re
 from datetime import timedelta
 from urllib.parse import quote
@@ -139,6 +140,14 @@ class TestNpsSurveyPage(TestNpsPortalCommon):
         response = self._get("/nps/" + "0" * 32 + "/optout")
         self.assertEqual(response.status_code, 404)
         self.assertIn("Survey not found", response.text)
+
+    def test_path_with_a_nul_byte_gives_404(self):
+        """No route matches: Odoo looks the path up as an attachment URL, which PostgreSQL refuses with a NUL."""
+        for path in ("/nps/0%2F%00", "/nps/a/%00", "/%00"):
+            for data in (None, {"score": "5"}):
+                with self.subTest(path=path, data=data), self.assertNoLogs("odoo", logging.ERROR):
+                    response = self.url_open(path, data=data)
+                self.assertEqual(response.status_code, 404)
 
     def test_token_match_is_exact(self):
         token = self.survey.access_token
@@ -316,6 +325,30 @@ class TestNpsSurveyAnswer(TestNpsPortalCommon):
             self.assertEqual(response.status_code, 400)
             response = self._post(data={"score": "5", "csrf_token": "0" * 40 + "o1"}, csrf=False)
             self.assertEqual(response.status_code, 400)
+        self._assert_unanswered()
+
+    def test_non_ascii_or_uploaded_csrf_token_is_refused(self):
+        """Odoo's CSRF check fails with a server error on a token that is not ASCII text (consteq): it is
+        refused as any invalid token."""
+        csrf = self._csrf()
+        url = self.base_url() + f"/nps/{self.survey.access_token}"
+        for kwargs in (
+            {"data": {"score": "5", "csrf_token": "éo99999999999"}},
+            # invalid UTF-8, read as U+FFFD
+            {
+                "data": b"score=5&csrf_token=%FFo9999999999",
+                "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+            },
+            {"data": {"score": "5"}, "files": {"csrf_token": ("csrf.txt", csrf.encode(), "text/plain")}},
+        ):
+            with (
+                self.subTest(kwargs=kwargs),
+                self.assertNoLogs("odoo", logging.ERROR),
+                self.assertLogs("odoo.addons.nps_closed_loop.models.ir_http", logging.WARNING),
+            ):
+                response = self.opener.post(url, allow_redirects=False, **kwargs)
+            self.assertEqual(response.status_code, 400)
+            self.assertIn("invalid CSRF token", response.text)
         self._assert_unanswered()
 
     def test_huge_body_is_refused(self):
@@ -579,6 +612,17 @@ class TestNpsOptOut(TestNpsPortalCommon):
                 self.assertIn("Stop satisfaction surveys?", response.text)
                 self.assertIn('name="csrf_token"', response.text)
                 self.assertEqual(self.customer.nps_consent, "unknown")
+        self._assert_unanswered()
+
+    def test_non_ascii_csrf_token_asks_again(self):
+        """Odoo's validate_csrf raises a TypeError on non-ASCII text (consteq): such a token is just invalid."""
+        self._csrf()
+        for token in ("éo99999999999", "\x80o99999999999"):
+            with self.subTest(token=token), self.assertNoLogs("odoo", logging.ERROR):
+                response = self._post(data={"csrf_token": token}, path="/optout", csrf=False)
+            self.assertEqual(response.status_code, 400)
+            self.assertIn("Stop satisfaction surveys?", response.text)
+        self.assertEqual(self.customer.nps_consent, "unknown")
         self._assert_unanswered()
 
     def test_one_click_unsubscribe_from_the_mail_client(self):
