@@ -167,7 +167,14 @@ class ResPartner(models.Model):
         return self.with_context(active_test=False).search([("id", "child_of", self.id)])
 
     def _nps_subject_surveys(self):
-        return self.env["nps.survey"].sudo().search([("partner_id", "in", self._nps_data_subjects().ids)])
+        """The data subjects' surveys the user may access, then as superuser for the erasure.
+
+        Searched with the user's own rights in every company they work for (not only those active in their
+        session): each company erases what it holds, and a user of all the companies erases everything. The
+        system's erasures (customer deleted, retention period over) search as superuser instead.
+        """
+        own = self.with_context(allowed_company_ids=self.env.user.company_ids.ids)
+        return own.env["nps.survey"].search([("partner_id", "in", own._nps_data_subjects().ids)]).sudo()
 
     # ------------------------------------------------------------------
     # Right to erasure
@@ -254,7 +261,14 @@ class ResPartner(models.Model):
             }
             for partner in subjects
         ]
-        surveys = self.env["nps.survey"].sudo().search([("partner_id", "in", subjects.ids)], order="id")
+        # The answers the manager may read in every company they work for (as the erasure does), then read in
+        # full: the customer of several companies gets each one's data from that company's managers.
+        surveys = (
+            self.env["nps.survey"]
+            .with_context(allowed_company_ids=self.env.user.company_ids.ids)
+            .search([("partner_id", "in", subjects.ids)], order="id")
+            .sudo()
+        )
         Survey = self.env["nps.survey"]
         survey_fields = [
             field

@@ -1,7 +1,9 @@
 import io
 import json
 import zipfile
+from datetime import datetime
 
+from odoo import SUPERUSER_ID
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
@@ -168,6 +170,122 @@ class TestGdprErasure(LoopCommon):
         self.assertEqual(survey.score, 8)
         self.assertFalse(survey.comment)
         self.assertEqual(self._figures(), before)
+
+    # ------------------------------------------------------------------
+    # Erasure and companies: each company erases what it holds
+    # ------------------------------------------------------------------
+    def _answers_in_two_companies(self, partner=None, **values):
+        """The customer's answer to company A (callback open) and their answer to the other company."""
+        ours = self._answered(3, partner or self.customer, SECRET)
+        theirs = self._create_answered(
+            6,
+            partner=partner or self.customer,
+            company_id=self.other_company.id,
+            campaign_id=False,
+            comment=OTHER_SECRET,
+            **values,
+        )
+        self.assertEqual(ours.company_id, self.company)
+        self.assertTrue(self._callbacks(ours))
+        return ours, theirs
+
+    def _assert_erased(self, survey, score):
+        self.assertRecordValues(
+            survey.sudo(),
+            [
+                {
+                    "is_anonymized": True,
+                    "score": score,
+                    "comment": False,
+                    "partner_id": False,
+                    "company_id": survey.company_id.id,
+                }
+            ],
+        )
+
+    def _assert_intact(self, survey, comment):
+        self.assertRecordValues(
+            survey.sudo(),
+            [{"is_anonymized": False, "comment": comment, "partner_id": self.customer.id}],
+        )
+
+    def _erasure_logs(self):
+        return self.customer.message_ids.filtered(lambda message: "erased" in message.body)
+
+    def _check_other_company_erasure(self, partner):
+        ours, theirs = self._answers_in_two_companies()
+        before = self._figures()
+
+        partner.with_user(self.user_other_company).action_nps_anonymize()
+
+        self.assertEqual(self._figures(), before)
+        self._assert_erased(theirs, 6)
+        self.assertEqual(theirs.company_id, self.other_company)
+        # company A's answer, its callback and its history are not the other company's to erase
+        self._assert_intact(ours, SECRET)
+        self.assertTrue(self._callbacks(ours))
+        self.assertEqual(ours.sudo().res_model, "sale.order")
+        self.assertEqual(self.customer.nps_last_score, 3)
+        log = partner.message_ids.filtered(lambda message: "erased" in message.body)
+        self.assertEqual(len(log), 1)
+        self.assertIn("1 answer(s) kept anonymously", log.body)
+
+    def test_other_company_manager_erases_only_their_answers(self):
+        self._check_other_company_erasure(self.customer)
+
+    def test_other_company_manager_erases_only_their_answers_of_a_company(self):
+        self._check_other_company_erasure(self.customer_company)
+
+    def test_manager_does_not_erase_other_company_answers(self):
+        ours, theirs = self._answers_in_two_companies()
+        before = self._figures()
+
+        self.customer.with_user(self.user_manager).action_nps_anonymize()
+
+        self.assertEqual(self._figures(), before)
+        self._assert_erased(ours, 3)
+        self.assertFalse(self._callbacks(ours))
+        self._assert_intact(theirs, OTHER_SECRET)
+        self.assertEqual(self.customer.nps_last_score, 6)
+        self.assertIn("1 answer(s) kept anonymously", self._erasure_logs().body)
+
+    def test_manager_of_both_companies_erases_everything(self):
+        # the erasure covers every company the manager works for, not only the one active in their session
+        self.user_manager.company_ids = self.company | self.other_company
+        ours, theirs = self._answers_in_two_companies()
+        before = self._figures()
+
+        self.customer.with_user(self.user_manager).action_nps_anonymize()
+
+        self.assertEqual(self._figures(), before)
+        self._assert_erased(ours, 3)
+        self._assert_erased(theirs, 6)
+        self.assertFalse(self.customer.nps_last_score)
+        self.assertIn("2 answer(s) kept anonymously", self._erasure_logs().body)
+
+    def test_deletion_and_retention_erase_in_every_company(self):
+        # the system's erasures (customer deleted, retention period over) are not limited to a company
+        ours, theirs = (
+            self._answered(2, self.customer_2, SECRET),
+            self._create_answered(
+                7, partner=self.customer_2, company_id=self.other_company.id, campaign_id=False, comment=OTHER_SECRET
+            ),
+        )
+        before = self._figures()
+        self.customer_2.unlink()
+        self.assertEqual(self._figures(), before)
+        self.assertRecordValues(
+            ours | theirs, [{"is_anonymized": True, "score": 2}, {"is_anonymized": True, "score": 7}]
+        )
+
+        self.env["ir.config_parameter"].set_param("nps_closed_loop.retention_months", "12")
+        old = datetime(2020, 1, 1)
+        ours, theirs = self._answers_in_two_companies(answer_date=old)
+        ours.sudo().answer_date = old
+        self.env["nps.survey"].with_user(SUPERUSER_ID)._cron_nps_anonymize_old()
+        self.env.invalidate_all()
+        self._assert_erased(ours, 3)
+        self._assert_erased(theirs, 6)
 
 
 @tagged("post_install", "-at_install")
