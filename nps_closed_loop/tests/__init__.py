@@ -21,3 +21,6 @@ from . import test_gdpr_erasure
 from . import test_gdpr_consent
 from . import test_improvement
 from . import test_context_rules
+from . import test_access_matrix
+from . import test_fuzz_routes
+from . import test_servers
