@@ -1,7 +1,7 @@
 {
     "name": "NPS Closed Loop - Helpdesk",
     "summary": "The NPS answer a closed ticket got, on the ticket; the customer's last NPS for the agent",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Marketing/Surveys",
     "license": "LGPL-3",
     "author": "nps_closed_loop developers",

@@ -21,3 +21,4 @@ from . import sms_sms
 from . import mail_thread
 from . import res_partner_gdpr
 from . import nps_improvement
+from . import res_groups

@@ -3,7 +3,9 @@ import logging
 import werkzeug.exceptions
 
 from odoo import models
-from odoo.http import CSRF_FREE_METHODS, request
+from odoo.http import request
+
+from .. import compat
 
 _logger = logging.getLogger(__name__)
 
@@ -21,7 +23,7 @@ class IrHttp(models.AbstractModel):
         routing = rule.endpoint.routing
         if (
             routing["type"] == "http"
-            and request.httprequest.method not in CSRF_FREE_METHODS
+            and request.httprequest.method not in compat.SAFE_HTTP_METHODS
             and routing.get("csrf", True)
         ):
             token = {**request.get_http_params(), **args}.get("csrf_token")

@@ -21,6 +21,11 @@ class MailActivity(models.Model):
         for activity in self:
             activity.nps_is_callback = activity in callbacks
 
+    def _to_store_defaults(self, target):
+        # What the web client gets of an activity: all its fields in 18.0, a list in 19.0 (only it calls this)
+        # to which the flag the "Done" button needs is added.
+        return [*super()._to_store_defaults(target), "nps_is_callback"]
+
     @api.model_create_multi
     def create(self, vals_list):
         activities = super().create(vals_list)

@@ -1,7 +1,12 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .. import compat
 
+
+@compat.sql_constraints(
+    ("user_unique", "UNIQUE(user_id)", "An agent has one callback counter."),
+)
 class NpsCallbackCounter(models.Model):
     """One row per agent, updated by every automatic callback assignment to them.
 
@@ -19,10 +24,6 @@ class NpsCallbackCounter(models.Model):
 
     user_id = fields.Many2one("res.users", string="Agent", required=True, readonly=True, ondelete="cascade")
     assigned_count = fields.Integer(string="Callbacks assigned", readonly=True)
-
-    _sql_constraints = [
-        ("user_unique", "UNIQUE(user_id)", "An agent has one callback counter."),
-    ]
 
     @api.model
     def _nps_count_assignment(self, user):

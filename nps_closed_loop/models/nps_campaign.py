@@ -9,6 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from .. import compat
 from .nps_score import DEFAULT_CALLBACK_SLA_HOURS, REACHED_STATES
 from .nps_sql import lock_rows_skip_locked
 from .nps_statistics import SIGNIFICANT_P_VALUE, nps_figures, two_proportion_p_value
@@ -18,6 +19,17 @@ def _percent(part, whole):
     return 100.0 * part / whole if whole else 0.0
 
 
+@compat.sql_constraints(
+    ("delay_hours_positive", "CHECK(delay_hours >= 0)", "The delay cannot be negative."),
+    ("quiet_period_positive", "CHECK(quiet_period_days >= 0)", "The quiet period cannot be negative."),
+    (
+        "sampling_rate_range",
+        "CHECK(sampling_rate >= 0 AND sampling_rate <= 100)",
+        "The sampling must be between 0 and 100 %.",
+    ),
+    ("reminder_days_positive", "CHECK(reminder_days >= 0)", "The reminder delay cannot be negative."),
+    ("expiry_days_positive", "CHECK(expiry_days >= 0)", "The expiry delay cannot be negative."),
+)
 class NpsCampaign(models.Model):
     _name = "nps.campaign"
     _description = "NPS Campaign"
@@ -228,7 +240,7 @@ class NpsCampaign(models.Model):
         string="Callback team",
         domain=lambda self: [
             ("share", "=", False),
-            ("groups_id", "in", self.env.ref("nps_closed_loop.group_nps_user").ids),
+            (compat.USER_GROUPS, "in", self.env.ref("nps_closed_loop.group_nps_user").ids),
         ],
         help="Who calls detractors back. Each callback goes to the member with the fewest open callbacks who is "
         "neither the employee the customer dealt with nor their salesperson; if none, to an NPS manager.",
@@ -356,18 +368,6 @@ class NpsCampaign(models.Model):
         compute="_compute_nps_margin",
         help="At least 30 answers and a margin of ±10 points or less.",
     )
-
-    _sql_constraints = [
-        ("delay_hours_positive", "CHECK(delay_hours >= 0)", "The delay cannot be negative."),
-        ("quiet_period_positive", "CHECK(quiet_period_days >= 0)", "The quiet period cannot be negative."),
-        (
-            "sampling_rate_range",
-            "CHECK(sampling_rate >= 0 AND sampling_rate <= 100)",
-            "The sampling must be between 0 and 100 %.",
-        ),
-        ("reminder_days_positive", "CHECK(reminder_days >= 0)", "The reminder delay cannot be negative."),
-        ("expiry_days_positive", "CHECK(expiry_days >= 0)", "The expiry delay cannot be negative."),
-    ]
 
     # ------------------------------------------------------------------
     # Computes

@@ -15,9 +15,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.osv import expression
 from odoo.tools import SQL
 
+from .. import compat
 from .nps_score import REACHED_STATES
 from .nps_statistics import SIGNIFICANT_P_VALUE, nps_figures, two_proportion_p_value
 from .nps_theme import SIGNIFICANT_WORD, STOP_WORDS, ThemeMatcher, normalise
@@ -154,7 +154,7 @@ class NpsSurvey(models.Model):
     @api.model
     def _nps_overview_callbacks(self, domain):
         """Callbacks of the answers of the period: on time against the SLA, and detractors won back."""
-        query = self._search(expression.AND([domain, [("loop_state", "!=", "none")]]))
+        query = self._search(compat.domain_and(domain, [("loop_state", "!=", "none")]))
         self.flush_model()
         table = SQL.identifier(self._table)
         now = fields.Datetime.now()
@@ -279,7 +279,7 @@ class NpsSurvey(models.Model):
         if not self.env.user.has_group("nps_closed_loop.group_nps_manager"):
             raise AccessError(self.env._("Only NPS managers compare the agents who call customers back."))
         query = self._search(
-            expression.AND([domain, [("loop_state", "!=", "none"), ("callback_user_id", "!=", False)]])
+            compat.domain_and(domain, [("loop_state", "!=", "none"), ("callback_user_id", "!=", False)])
         )
         table = SQL.identifier(self._table)
         query.groupby = SQL("%s.callback_user_id", table)
@@ -328,7 +328,7 @@ class NpsSurvey(models.Model):
         :return: ``{"total": {...}, "themes": [{"id", "name", "color", "count", "nps", "detractors",
             "detractor_share"}]}``, themes with most detractors first.
         """
-        query = self._search(expression.AND([domain, [("category", "!=", False)]]))
+        query = self._search(compat.domain_and(domain, [("category", "!=", False)]))
         answers = query.subselect(
             SQL.identifier(self._table, "id"),
             SQL.identifier(self._table, "nps_value"),
@@ -396,7 +396,7 @@ class NpsSurvey(models.Model):
 
         :return: ``[(word, number of answers using it)]``, most frequent first.
         """
-        query = self._search(expression.AND([domain, [("category", "=", "detractor")]]))
+        query = self._search(compat.domain_and(domain, [("category", "=", "detractor")]))
         table = SQL.identifier(self._table)
         query.add_where(
             SQL(

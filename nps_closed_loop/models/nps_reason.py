@@ -1,6 +1,11 @@
 from odoo import fields, models
 
+from .. import compat
 
+
+@compat.sql_constraints(
+    ("name_company_unique", "UNIQUE(name, company_id)", "This reason already exists."),
+)
 class NpsReason(models.Model):
     """Why a customer was unhappy, as learnt on the callback, and the themes of the comments (tagged from
     the keywords): tags that reports group by."""
@@ -21,10 +26,6 @@ class NpsReason(models.Model):
         "matches whole words only, or the words it starts when it ends with *, e.g. deliver*.",
     )
     company_id = fields.Many2one("res.company", index=True, help="Leave empty to share the reason between companies.")
-
-    _sql_constraints = [
-        ("name_company_unique", "UNIQUE(name, company_id)", "This reason already exists."),
-    ]
 
     def action_create_improvement(self):
         """An improvement answering this theme, with the answers tagged with it."""

@@ -12,6 +12,7 @@ from odoo.tools import SQL, format_amount, format_date, format_datetime
 from odoo.tools.misc import get_lang
 from odoo.tools.sql import create_index
 
+from .. import compat
 from .nps_score import (
     CATEGORY_NPS_VALUE,
     CATEGORY_SELECTION,
@@ -30,6 +31,19 @@ _logger = logging.getLogger(__name__)
 _NPS_TOKEN_GRANT = object()
 
 
+@compat.sql_constraints(
+    (
+        "score_range",
+        "CHECK(score IS NULL OR (score >= 0 AND score <= 10))",
+        "The score must be a whole number from 0 to 10.",
+    ),
+    ("access_token_unique", "UNIQUE(access_token)", "Survey tokens must be unique."),
+    (
+        "partner_required",
+        "CHECK(partner_id IS NOT NULL OR is_anonymized)",
+        "A survey needs a customer.",
+    ),
+)
 class NpsSurvey(models.Model):
     _name = "nps.survey"
     _description = "NPS Survey"
@@ -400,7 +414,7 @@ class NpsSurvey(models.Model):
     # The callback agent's workspace: what they need before dialling, on one screen
     partner_name = fields.Char(string="Contact", related="partner_id.name")
     partner_phone = fields.Char(string="Phone", related="partner_id.phone")
-    partner_mobile = fields.Char(string="Mobile", related="partner_id.mobile")
+    partner_mobile = fields.Char(string="Mobile", compute="_compute_partner_mobile")
     partner_email = fields.Char(string="Email", related="partner_id.email")
     customer_answer_ids = fields.Many2many(
         "nps.survey",
@@ -414,20 +428,6 @@ class NpsSurvey(models.Model):
         sanitize=False,
         groups="base.group_user",
     )
-
-    _sql_constraints = [
-        (
-            "score_range",
-            "CHECK(score IS NULL OR (score >= 0 AND score <= 10))",
-            "The score must be a whole number from 0 to 10.",
-        ),
-        ("access_token_unique", "UNIQUE(access_token)", "Survey tokens must be unique."),
-        (
-            "partner_required",
-            "CHECK(partner_id IS NOT NULL OR is_anonymized)",
-            "A survey needs a customer.",
-        ),
-    ]
 
     def init(self):
         # the newest answer of a customer or of a company (their NPS summary) without sorting their history
@@ -532,6 +532,11 @@ class NpsSurvey(models.Model):
                 survey.loop_state == "open" and survey.callback_deadline and survey.callback_deadline < now
             )
 
+    @api.depends(*(f"partner_id.{name}" for name in compat.PARTNER_PHONE_FIELDS))
+    def _compute_partner_mobile(self):
+        for survey in self:
+            survey.partner_mobile = compat.partner_mobile(survey.partner_id)
+
     @api.depends("commercial_partner_id")
     @api.depends_context("uid")
     def _compute_customer_context(self):
@@ -632,6 +637,14 @@ class NpsSurvey(models.Model):
         if not self.env.user.share:
             return self.browse()
         return self if self.env.su else self._filtered_access("read")
+
+    def _has_field_access(self, field, operation):
+        # Odoo 19.0 checks a field's groups on every read, the portal's and the system's code included (18.0
+        # only on reads from the client). The link is computed for its holders only, "#" for anyone else
+        # (see _nps_token_holders): reading it is safe for all, the token itself stays administrators-only.
+        if field.name == "access_url" and operation == "read":
+            return True
+        return super()._has_field_access(field, operation)
 
     def _portal_ensure_token(self):
         # get_portal_url() is callable over RPC, and the share wizard asks for the link too.
@@ -1160,7 +1173,9 @@ class NpsSurvey(models.Model):
         team = self._nps_eligible_callback_users(campaign.callback_user_ids)
         if team:
             return self._nps_least_loaded_user(team), False
-        managers = self._nps_eligible_callback_users(self.env.ref("nps_closed_loop.group_nps_manager").sudo().users)
+        managers = self._nps_eligible_callback_users(
+            self.env.ref("nps_closed_loop.group_nps_manager").sudo()[compat.GROUP_USERS]
+        )
         if managers:
             return self._nps_least_loaded_user(managers), False
         responsible = campaign.user_id
@@ -1246,7 +1261,7 @@ class NpsSurvey(models.Model):
             (self.env._("Comment"), self.comment or "-"),
             (self.env._("Follow-up answer"), self.followup or "-"),
             (self.env._("Source document"), self.res_name or "-"),
-            (self.env._("Phone"), " / ".join(number for number in (partner.phone, partner.mobile) if number) or "-"),
+            (self.env._("Phone"), " / ".join(compat.partner_numbers(partner)) or "-"),
             (
                 self.env._("Previous scores"),
                 ", ".join(
@@ -1452,7 +1467,7 @@ class NpsSurvey(models.Model):
                 fields.Datetime.now() + timedelta(minutes=1)
             )
         remaining = self.sudo().search_count([("reaction_pending", "!=", False)])
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        compat.notify_progress(self.env, done=done, remaining=remaining)
 
     @api.model
     def _nps_retention_limit(self, now=None):
@@ -1485,14 +1500,14 @@ class NpsSurvey(models.Model):
         again while the progress reports work remaining, and commits in between."""
         limit = self._nps_retention_limit()
         if not limit:
-            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            compat.notify_progress(self.env, done=0, remaining=0)
             return 0
         Survey = self.sudo()
         domain = self._nps_retention_domain(limit)
         surveys = Survey.search(domain, limit=batch_size, order="id")
         surveys._nps_anonymize()
         remaining = Survey.search_count(domain) if surveys else 0
-        self.env["ir.cron"]._notify_progress(done=len(surveys), remaining=remaining)
+        compat.notify_progress(self.env, done=len(surveys), remaining=remaining)
         return len(surveys)
 
     @api.model
@@ -1512,12 +1527,14 @@ class NpsSurvey(models.Model):
                 done += 1
             except Exception:
                 _logger.exception("NPS: escalating overdue callback of survey %s failed", survey.id)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=self.sudo().search_count(domain))
+        compat.notify_progress(self.env, done=done, remaining=self.sudo().search_count(domain))
 
     def _nps_escalate(self):
         self.ensure_one()
         self.loop_overdue = True
-        managers = self._nps_eligible_callback_users(self.env.ref("nps_closed_loop.group_nps_manager").sudo().users)
+        managers = self._nps_eligible_callback_users(
+            self.env.ref("nps_closed_loop.group_nps_manager").sudo()[compat.GROUP_USERS]
+        )
         body = self.env._(
             "The callback of %(customer)s (%(score)s/10), assigned to %(user)s, was due by %(deadline)s "
             "and is not done yet.",

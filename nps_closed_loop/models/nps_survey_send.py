@@ -8,6 +8,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL, email_normalize
 
+from .. import compat
 from .nps_sql import lock_rows_skip_locked
 
 _logger = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class NpsSurveySend(models.AbstractModel):
         done = queued + len(expired) + len(reminded) + len(unreported) + len(due)
         # nothing done: what is left is locked by another worker, which reports it
         remaining = queue_rest + self.env["nps.survey"].sudo().search_count(self._due_domain(now)) if done else 0
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        compat.notify_progress(self.env, done=done, remaining=remaining)
         return done
 
     @api.model
@@ -496,7 +497,7 @@ class NpsSurveySend(models.AbstractModel):
     def _mobile_number(self, partner):
         """``(E.164 number, None)`` or ``(False, failure verdict)``: the customer's mobile, else their phone
         if it is a mobile. A number without prefix is read in the customer's country."""
-        raw_numbers = [number for number in (partner.mobile, partner.phone) if number]
+        raw_numbers = compat.partner_numbers(partner)
         if not raw_numbers:
             return False, self._verdict(
                 "failed",

@@ -9,10 +9,13 @@ import json
 import zipfile
 from datetime import date, datetime
 
+import xlsxwriter
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, html2plaintext
-from odoo.tools.misc import xlsxwriter
+
+from .. import compat
 
 NPS_MANAGER_GROUP = "nps_closed_loop.group_nps_manager"
 
@@ -33,7 +36,7 @@ EXPORT_EXCLUDED_SURVEY_FIELDS = {
 # What the customer allowed to be done with their words: erased with them (an anonymous answer is nobody's
 # testimonial)
 QUOTE_PERMISSION_FIELDS = ("quote_allowed", "quote_allowed_date", "is_testimonial")
-PARTNER_IDENTITY_FIELDS = ("name", "email", "phone", "mobile", "street", "city", "zip", "lang")
+PARTNER_IDENTITY_FIELDS = ("name", "email", *compat.PARTNER_PHONE_FIELDS, "street", "city", "zip", "lang")
 
 
 def _json_value(value):
@@ -138,7 +141,10 @@ class NpsSurvey(models.Model):
         """Delete, as superuser, the chatter, activities, attachments and queued messages of surveys ``ids``."""
         env = self.env(su=True)
         traces = [
-            env["mail.activity"].search([("res_model", "=", self._name), ("res_id", "in", ids)]),
+            # done activities included: archived rather than deleted when kept (always, in 19.0)
+            env["mail.activity"]
+            .with_context(active_test=False)
+            .search([("res_model", "=", self._name), ("res_id", "in", ids)]),
             env["mail.mail"].search(
                 ["|", ("nps_survey_id", "in", ids), "&", ("model", "=", self._name), ("res_id", "in", ids)]
             ),
@@ -294,6 +300,7 @@ class ResPartner(models.Model):
             }
             for activity in self.env["mail.activity"]
             .sudo()
+            .with_context(active_test=False)
             .search([("res_model", "=", "nps.survey"), ("res_id", "in", surveys.ids)], order="id")
         ]
         # the surveys' history (callback notes, answer changes): what was written, not who among the staff wrote it

@@ -3,10 +3,10 @@ import babel.dates
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.models import READ_GROUP_DISPLAY_FORMAT, READ_GROUP_TIME_GRANULARITY
-from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.misc import get_lang
 
+from .. import compat
 from ..models.nps_score import CATEGORY_SELECTION
 from ..models.nps_statistics import nps_figures
 
@@ -215,7 +215,7 @@ class NpsReport(models.Model):
                 )
             )
         groups = self._read_group(
-            expression.AND([domain or [], [("answer_date", "!=", False)]]),
+            compat.domain_and(domain or [], [("answer_date", "!=", False)]),
             [f"answer_date:{interval}"],
             ["__count", "promoter_count:sum", "detractor_count:sum"],
         )

@@ -3,10 +3,11 @@ import re
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
-from odoo import api, fields, models
-from odoo.osv import expression
-from odoo.tools.misc import xlsxwriter
+import xlsxwriter
 
+from odoo import api, fields, models
+
+from .. import compat
 from ..models.nps_statistics import nps_figures
 
 # characters Excel refuses in a sheet name, and its length limit
@@ -149,13 +150,13 @@ class NpsReport(models.Model):
     def _nps_workbook_summary(self, workbook, styles, domain, used_names):
         sheet = self._nps_workbook_sheet(workbook, self.env._("Summary"), used_names)
         groups = self._read_group(
-            expression.AND([domain, [("answer_date", "!=", False)]]), ["answer_date:month"], MONTH_AGGREGATES
+            compat.domain_and(domain, [("answer_date", "!=", False)]), ["answer_date:month"], MONTH_AGGREGATES
         )
         self._nps_workbook_month_table(sheet, styles, self.env._("NPS analysis"), groups, chart_workbook=workbook)
 
     def _nps_workbook_campaigns(self, workbook, styles, domain, used_names):
         groups = self._read_group(
-            expression.AND([domain, [("answer_date", "!=", False)]]),
+            compat.domain_and(domain, [("answer_date", "!=", False)]),
             ["campaign_id", "answer_date:month"],
             MONTH_AGGREGATES,
         )
@@ -180,7 +181,7 @@ class NpsReport(models.Model):
         headers += [self.env._("Callback agent")] if with_agent else []
         headers += [self.env._("Outcome"), self.env._("SLA met")]
         sheet.write_row(0, 0, headers, styles["header"])
-        detractors = self.search(expression.AND([domain, [("category", "=", "detractor")]]), order="answer_date, id")
+        detractors = self.search(compat.domain_and(domain, [("category", "=", "detractor")]), order="answer_date, id")
         surveys = detractors.survey_id
         outcomes = dict(surveys._fields["outcome"]._description_selection(self.env))
         for row, survey in enumerate(surveys, start=1):

@@ -8,6 +8,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import safe_eval
 
+from .. import compat
+
 # one2many/many2many compared with ids or with nothing, as the same condition on the linked records
 _X2MANY_OPERATORS = {"=": "any", "in": "any", "!=": "not any", "not in": "not any"}
 
@@ -110,7 +112,7 @@ class NpsRelationshipWizard(models.TransientModel):
                 field = current._fields.get(name)
                 if field is None:
                     break  # not a field: the ORM reports it
-                current.check_field_access_rights("read", [name])
+                compat.check_field_read(current, name)
                 if field.relational:
                     current = self.env[field.comodel_name]
                     current.check_access("read")

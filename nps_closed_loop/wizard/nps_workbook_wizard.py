@@ -20,6 +20,12 @@ class NpsWorkbookWizard(models.TransientModel):
             if wizard.date_from and wizard.date_to and wizard.date_from > wizard.date_to:
                 raise ValidationError(self.env._("The period must start before it ends."))
 
+    @api.constrains("campaign_ids")
+    def _check_campaign_access(self):
+        # only campaigns the user may read (those of their companies): refused as an access error, the way
+        # Odoo 19.0 refuses linking records one cannot read
+        self.campaign_ids.check_access("read")
+
     def action_export(self):
         self.ensure_one()
         return self.env["nps.report"]._nps_workbook_action(

@@ -21,7 +21,10 @@ registry.category("web_tour.tours").add("nps_callback_workspace_tour", {
         },
         {
             content: "One screen: the phone to click",
-            trigger: ".o_form_view .o_field_widget[name='partner_mobile'] a[href^='tel:']",
+            // the mobile on 18.0; 19.0 has one phone field
+            trigger:
+                ".o_form_view .o_field_widget[name='partner_mobile'] a[href^='tel:'], " +
+                ".o_form_view .o_field_widget[name='partner_phone'] a[href^='tel:']",
         },
         {
             content: "the comment",
