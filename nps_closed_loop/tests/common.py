@@ -3,6 +3,8 @@ from odoo.addons.mail.tests.common import MailCase
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
+from .. import compat
+
 
 class NpsCommon(TransactionCase):
     """Users of every kind, two customers and a campaign, built once per class."""
@@ -57,7 +59,7 @@ class NpsCommon(TransactionCase):
                 "name": "Jeanne Dupont",
                 "parent_id": cls.customer_company.id,
                 "email": "jeanne@dupont.example.com",
-                "mobile": "+33 6 12 34 56 78",
+                compat.PARTNER_MOBILE_FIELD: "+33 6 12 34 56 78",
                 "lang": "en_US",
                 "user_id": cls.user_salesman.id,
             }

@@ -18,6 +18,7 @@ from pathlib import Path
 import requests
 
 import odoo
+from odoo.addons.nps_closed_loop import compat
 from odoo.tools import config
 
 # An Odoo log line: "2025-01-31 12:00:00,000 1234 ERROR db logger: message"
@@ -39,9 +40,10 @@ def odoo_command(*args, command=None):
     line = [sys.executable, str(odoo_bin)] if odoo_bin.exists() else [sys.executable, "-m", "odoo"]
     if command:
         line.append(command)
-    if config.rcfile and os.path.isfile(config.rcfile):
-        line.append(f"--config={config.rcfile}")
-    line += [f"--addons-path={config['addons_path']}", f"--data-dir={config['data_dir']}"]
+    rcfile = compat.config_file(config)
+    if rcfile and os.path.isfile(rcfile):
+        line.append(f"--config={rcfile}")
+    line += [f"--addons-path={compat.config_list(config['addons_path'])}", f"--data-dir={config['data_dir']}"]
     for key in ("db_host", "db_port", "db_user"):
         if config[key]:
             line.append(f"--{key}={config[key]}")

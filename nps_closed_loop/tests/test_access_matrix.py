@@ -43,7 +43,7 @@ MODEL_MATRIX = {
     "nps.holdout.report":               ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
     "nps.close.loop.wizard":            ("----", "----", "----", "----", "----", "RWCU", "RWCU", "rwcu"),
     "nps.relationship.wizard":          ("----", "----", "----", "----", "----", "----", "RWCU", "rwcu"),
-    "nps.workbook.wizard":              ("----", "----", "----", "----", "----", "RWC-", "RWC-", "RWC-"),
+    "nps.workbook.wizard":              ("----", "----", "----", "----", "----", "RWC-", "RWC-", "RWc-"),
     "nps.improvement.announce.wizard":  ("----", "----", "----", "----", "----", "----", "RWCU", "rwcu"),
     "nps.message.mixin":                ("----", "----", "----", "----", "----", "----", "----", "----"),
     "nps.source.mixin":                 ("----", "----", "----", "----", "----", "----", "----", "----"),

@@ -9,6 +9,7 @@ from odoo.addons.sms.tools.sms_api import SmsApi
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from .. import compat
 from . import test_sending
 
 NOW = test_sending.NOW
@@ -140,6 +141,13 @@ class TestDelivery(test_sending.SendingCommon):
             self.send_email_mocked.side_effect = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
             self.env["mail.mail"].process_email_queue()
         mails = self._survey_mails(surveys)
+        if compat.ODOO_19:
+            # 19.0 rolls the email back to the queue: both leave at its next run, nothing is stuck
+            self.assertEqual(mails.mapped("state"), ["outgoing", "outgoing"])
+            self._run_cron(NOW + timedelta(minutes=2))
+            self.assertEqual(set(surveys.mapped("state")), {"sent"})
+            self.assertEqual(set(surveys.mapped("send_attempt_count")), {0})
+            return
         self.assertEqual(sorted(mails.mapped("state")), ["exception", "outgoing"], "The queue stopped at the first")
         stuck = mails.filtered(lambda mail: mail.state == "exception")
         self.assertEqual(set(surveys.mapped("state")), {"sent"})
@@ -278,7 +286,7 @@ class TestSmsDelivery(test_sending.SendingCommon):
         super().setUpClass()
         cls.campaign.channel = "sms"
         cls.mobile_customer = cls.env["res.partner"].create(
-            {"name": "Mobile", "mobile": "06 12 34 56 78", "country_id": cls.env.ref("base.fr").id}
+            {"name": "Mobile", compat.PARTNER_MOBILE_FIELD: "06 12 34 56 78", "country_id": cls.env.ref("base.fr").id}
         )
 
     @contextmanager
@@ -299,12 +307,16 @@ class TestSmsDelivery(test_sending.SendingCommon):
         with patch.object(SmsApi, "_contact_iap", autospec=True, side_effect=_contact_iap):
             yield sent
 
+    def _process_sms_queue(self):
+        """What the SMS queue job sends (its own method commits in 19.0, which a test may not)."""
+        self.env["sms.sms"].search([("state", "=", "outgoing")])._send(unlink_failed=False, unlink_sent=True)
+
     def test_sms_error_puts_the_survey_back_then_sent(self):
         survey = self._due_survey(self.mobile_customer, channel="sms")
         self._run_cron()
         self.assertEqual(survey.state, "sent")
         with freeze_time(NOW + timedelta(minutes=1)), self._mock_iap("insufficient_credit") as sent:
-            self.env["sms.sms"]._process_queue()
+            self._process_sms_queue()
         self.assertFalse(sent)
         self.assertEqual(survey.state, "scheduled")
         self.assertEqual(survey.send_attempt_count, 1)
@@ -315,6 +327,6 @@ class TestSmsDelivery(test_sending.SendingCommon):
         retry_time = NOW + timedelta(hours=2)
         self._run_cron(retry_time)
         with freeze_time(retry_time), self._mock_iap("success") as sent:
-            self.env["sms.sms"]._process_queue()
+            self._process_sms_queue()
         self.assertEqual(sent, ["+33612345678"])
         self.assertRecordValues(survey, [{"state": "sent", "sent_date": retry_time, "send_attempt_count": 1}])

@@ -18,6 +18,7 @@ the documented rules, apart from the controller:
   one, without NUL, and check boxes absent, "1" or "on". It is stored with its texts stripped.
 """
 
+import contextlib
 import logging
 from typing import NamedTuple
 from urllib.parse import quote, quote_from_bytes, unquote
@@ -386,7 +387,11 @@ class TestFuzzRoutes(test_portal.TestNpsPortalCommon):
     def _send(self, prepared):
         """Send the request; the server must answer without a 5xx, a traceback or an error in the log."""
         # on the "odoo" logger itself: its level (CRITICAL under pytest-odoo) would hide errors from the root
-        with self.assertNoLogs("odoo", logging.ERROR):
+        # Odoo 19.0's test server answers only requests carrying the cookie HttpCase sets while it allows them
+        allow_requests = getattr(self, "allow_requests", contextlib.nullcontext)
+        with allow_requests(), self.assertNoLogs("odoo", logging.ERROR):
+            prepared.headers.pop("Cookie", None)
+            prepared.prepare_cookies(self.opener.cookies)
             response = self.opener.send(prepared, allow_redirects=False, timeout=30)
         self.env.invalidate_all()
         self.assertLess(response.status_code, 500, response.text[:2000])

@@ -9,6 +9,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 from odoo.tools.safe_eval import safe_eval
 
+from .. import compat
 from . import common, test_portal, test_sending
 from .test_sending import NOW
 
@@ -23,7 +24,7 @@ class TestGdprSending(test_sending.SendingCommon):
             {
                 "name": "Refuser",
                 "email": "refuser@example.com",
-                "mobile": "06 10 20 30 40",
+                compat.PARTNER_MOBILE_FIELD: "06 10 20 30 40",
                 "country_id": fr.id,
                 "nps_consent": "refused",
             }
@@ -32,15 +33,20 @@ class TestGdprSending(test_sending.SendingCommon):
             {"name": "Mail blacklisted", "email": "Black@Example.com", "country_id": fr.id}
         )
         cls.phone_blacklisted = cls.env["res.partner"].create(
-            {"name": "Phone blacklisted", "mobile": "06 98 76 54 32", "country_id": fr.id}
+            {"name": "Phone blacklisted", compat.PARTNER_MOBILE_FIELD: "06 98 76 54 32", "country_id": fr.id}
         )
         cls.env["mail.blacklist"].create({"email": "black@example.com"})
         cls.env["phone.blacklist"].create({"number": "+33698765432"})
         cls.granted = cls.env["res.partner"].create(
-            {"name": "Agreed", "email": "agreed@example.com", "mobile": "06 11 11 11 11", "nps_consent": "granted"}
+            {
+                "name": "Agreed",
+                "email": "agreed@example.com",
+                compat.PARTNER_MOBILE_FIELD: "06 11 11 11 11",
+                "nps_consent": "granted",
+            }
         )
         cls.unknown = cls.env["res.partner"].create(
-            {"name": "Not asked", "email": "unknown@example.com", "mobile": "06 22 22 22 22"}
+            {"name": "Not asked", "email": "unknown@example.com", compat.PARTNER_MOBILE_FIELD: "06 22 22 22 22"}
         )
         cls.opted_out = cls.refuser | cls.mail_blacklisted | cls.phone_blacklisted
 

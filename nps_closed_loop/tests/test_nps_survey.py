@@ -3,7 +3,7 @@ from datetime import timedelta
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import ValidationError
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from . import common
 
@@ -124,3 +124,39 @@ class TestNpsSurvey(common.NpsCommon):
         first_deadline = survey.answer_editable_until
         survey._record_answer(9)
         self.assertEqual(survey.answer_editable_until, first_deadline, "a change does not extend the window")
+
+
+class TestDatabaseConstraints(common.NpsCommon):
+    """The SQL constraints are declared once for both series (compat.sql_constraints) and must exist in the
+    database on each: 19.0 ignores the 18.0 way with a mere warning."""
+
+    CONSTRAINTS = {
+        "nps_survey": {"score_range", "access_token_unique", "partner_required"},
+        "nps_campaign": {
+            "delay_hours_positive",
+            "quiet_period_positive",
+            "sampling_rate_range",
+            "reminder_days_positive",
+            "expiry_days_positive",
+        },
+        "nps_reason": {"name_company_unique"},
+        "nps_callback_counter": {"user_unique"},
+        "nps_relationship_queue": {"campaign_partner_unique"},
+    }
+
+    def test_every_constraint_exists(self):
+        for table, names in self.CONSTRAINTS.items():
+            with self.subTest(table=table):
+                self.env.cr.execute(SQL("SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass", table))
+                existing = {row[0] for row in self.env.cr.fetchall()}
+                self.assertLessEqual({f"{table}_{name}" for name in names}, existing)
+
+    @mute_logger("odoo.sql_db")
+    def test_violations_are_refused_by_the_database(self):
+        campaign = self.env["nps.campaign"].create({"name": "Constraint campaign"})
+        with self.assertRaises(IntegrityError), self.env.cr.savepoint():
+            self.env.cr.execute(SQL("UPDATE nps_campaign SET sampling_rate = 101 WHERE id = %s", campaign.id))
+        self.env["nps.reason"].create({"name": "Twice", "company_id": self.company.id})
+        with self.assertRaises(IntegrityError), self.env.cr.savepoint():
+            self.env["nps.reason"].create({"name": "Twice", "company_id": self.company.id})
+            self.env.flush_all()

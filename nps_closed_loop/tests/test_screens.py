@@ -6,6 +6,7 @@ from lxml import etree
 from odoo import Command, fields
 from odoo.exceptions import AccessError
 
+from .. import compat
 from . import common
 
 
@@ -64,7 +65,7 @@ class TestCallbackWorkspace(common.LoopCommon):
         agent_view = survey.with_user(survey.callback_user_id)
         self.assertEqual(agent_view.customer_answer_ids, previous, "the company's other answers, not this one")
         self.assertIn(self.order.name, agent_view.customer_context)
-        self.assertEqual(agent_view.partner_mobile, self.customer.mobile)
+        self.assertEqual(agent_view.partner_mobile, compat.partner_mobile(self.customer))
         if "helpdesk.ticket" in self.env:
             ticket = self.env["helpdesk.ticket"].create(
                 {"name": "Missing parts", "description": "x", "partner_id": self.customer.id}

@@ -4,6 +4,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form
 
+from .. import compat
 from . import common
 
 
@@ -44,7 +45,9 @@ class TestNpsSecurity(common.NpsCommon):
                 with self.assertRaises(AccessError):
                     survey.read(["contact_user_id"])
                 with self.assertRaises(AccessError):
-                    self.env["nps.survey"].with_user(user).read_group([], ["nps_value:avg"], ["contact_user_id"])
+                    compat.client_read_group(
+                        self.env["nps.survey"].with_user(user), [], ["contact_user_id"], ["nps_value:avg"]
+                    )
         manager_view = self.survey.with_user(self.user_manager)
         self.assertEqual(manager_view.contact_user_id, self.user_salesman)
         groups = (
@@ -188,7 +191,9 @@ class TestTokenSecrecy(common.LoopCommon):
         super().setUpClass()
         cls.customer_2.user_id = cls.user_salesman
         cls.staff = cls.user_salesman | cls.user_employee | cls.user_nps | cls.user_manager
-        cls.env.ref("base.group_allow_export").write({"users": [Command.link(user.id) for user in cls.staff]})
+        cls.env.ref("base.group_allow_export").write(
+            {compat.GROUP_USERS: [Command.link(user.id) for user in cls.staff]}
+        )
         # the salesperson reads it as the customer's salesperson, the employee as the person they dealt with
         cls.survey = cls._create_survey(
             partner=cls.customer_2,
@@ -206,16 +211,25 @@ class TestTokenSecrecy(common.LoopCommon):
                 survey = self.survey.with_user(user)
                 self.assertEqual(survey.read(["state"])[0]["state"], "sent", "the survey itself is readable")
                 for field_name in ("access_token", "access_url"):
-                    with self.assertRaises(AccessError):
-                        survey.read([field_name])
-                    with self.assertRaises(AccessError):
-                        survey.web_read({field_name: {}})
-                    with self.assertRaises(AccessError):
-                        Survey.search_read([("id", "=", self.survey.id)], [field_name])
-                    with self.assertRaises(AccessError):
-                        survey.export_data([field_name])
-                    with self.assertRaises(AccessError):
-                        self.customer_2.with_user(user).export_data([f"nps_survey_ids/{field_name}"])
+                    reads = (
+                        lambda field_name=field_name, survey=survey: survey.read([field_name]),
+                        lambda field_name=field_name, survey=survey: survey.web_read({field_name: {}}),
+                        lambda field_name=field_name, Survey=Survey: Survey.search_read(
+                            [("id", "=", self.survey.id)], [field_name]
+                        ),
+                        lambda field_name=field_name, survey=survey: survey.export_data([field_name]),
+                        lambda field_name=field_name, user=user: self.customer_2.with_user(user).export_data(
+                            [f"nps_survey_ids/{field_name}"]
+                        ),
+                    )
+                    for read in reads:
+                        if field_name == "access_token":
+                            with self.assertRaises(AccessError):
+                                read()
+                        else:
+                            # refused (18.0: administrators-only field) or "#" (19.0 checks field groups on
+                            # every read, so the link is readable and computed for its holders only)
+                            self._assert_no_token(read)
                 with self.assertRaises(AccessError):
                     Survey.search([("access_token", "=", self.token)])
                 # what they may read of it: everything but the token
@@ -233,6 +247,14 @@ class TestTokenSecrecy(common.LoopCommon):
                     self.env["portal.share"].with_user(user).with_context(
                         active_model="nps.survey", active_id=self.survey.id
                     ).default_get(["share_link"])
+
+    def _assert_no_token(self, read):
+        """``read()`` is refused, or gives nothing holding the customer's token."""
+        try:
+            result = read()
+        except AccessError:
+            return
+        self.assertNotIn(self.token, repr(result))
 
     def test_a_forged_context_gives_no_token(self):
         survey = self.survey.with_user(self.user_manager).with_context(nps_token_grant=True)
@@ -263,7 +285,7 @@ class TestTokenSecrecy(common.LoopCommon):
             editor = self.env.ref("mail.group_mail_template_editor")
             for may_edit in (False, True):
                 if may_edit:
-                    editor.write({"users": [Command.link(caller.id)]})
+                    editor.write({compat.GROUP_USERS: [Command.link(caller.id)]})
                 self.assertEqual(caller.has_group("mail.group_mail_template_editor"), may_edit)
                 composer = (
                     self.env["mail.compose.message"]
@@ -534,7 +556,8 @@ class TestCompanyConsistency(common.LoopCommon):
     def _assert_incompatible_companies(self):
         with self.assertRaises(UserError) as caught:  # rolls the refused write back, unlike assertRaisesRegex
             yield
-        self.assertIn("Incompatible companies", str(caught.exception))
+        # Odoo's company check, or (19.0, for a record the user may not read) its multi-company access error
+        self.assertRegex(str(caught.exception), "belongs to another company|multi-company issue")
 
     def test_campaign_of_another_company_is_refused(self):
         Survey = self.env["nps.survey"].with_user(self.user_other_company)
@@ -573,7 +596,9 @@ class TestCompanyConsistency(common.LoopCommon):
 
     def test_responsible_who_left_the_company_is_not_assigned(self):
         """The fallback responsible no longer in the survey's company: the answer is still recorded."""
-        self.env.ref("nps_closed_loop.group_nps_manager").write({"users": [Command.set(self.user_other_company.ids)]})
+        self.env.ref("nps_closed_loop.group_nps_manager").write(
+            {compat.GROUP_USERS: [Command.set(self.user_other_company.ids)]}
+        )
         self.campaign.write({"callback_user_ids": [Command.clear()], "user_id": self.caller_a.id})
         self.caller_a.write({"company_id": self.other_company.id, "company_ids": [Command.set(self.other_company.ids)]})
         survey = self._answer(2)
@@ -599,18 +624,26 @@ class TestNoPerAgentComparison(common.LoopCommon):
             Survey = self.env["nps.survey"].with_user(user)
             with self.subTest(user=user.login):
                 with self.assertRaises(AccessError):
-                    Survey.read_group(domain, ["time_to_first_contact:avg"], ["callback_user_id"])
+                    compat.client_read_group(Survey, domain, ["callback_user_id"], ["time_to_first_contact:avg"])
                 with self.assertRaises(AccessError):
-                    Survey.web_read_group(domain, ["time_to_first_contact:avg"], ["callback_user_id"])
+                    compat.client_read_group(
+                        Survey, domain, ["callback_user_id"], ["time_to_first_contact:avg"], grouped_list=True
+                    )
                 with self.assertRaises(AccessError):
-                    Survey.web_read_group(
-                        domain, ["time_to_first_contact:avg"], ["loop_state", "callback_user_id"], lazy=False
+                    compat.client_read_group(
+                        Survey,
+                        domain,
+                        ["loop_state", "callback_user_id"],
+                        ["time_to_first_contact:avg"],
+                        grouped_list=True,
                     )
                 with self.assertRaises(AccessError):
                     Survey._read_group(domain, [], ["callback_user_id:count_distinct"])
                 with self.assertRaises(AccessError):
                     Survey._read_group(domain, ["loop_state"], having=[("callback_user_id:count_distinct", ">", 1)])
-                self.assertTrue(Survey.read_group(domain, ["nps_value:avg"], ["loop_state"]), "other groupings")
+                self.assertTrue(
+                    compat.client_read_group(Survey, domain, ["loop_state"], ["nps_value:avg"]), "other groupings"
+                )
                 search = Survey.get_views([(False, "search")])["views"]["search"]["arch"]
                 self.assertNotIn("groupby_callback_user", search)
         agent = self.env["nps.survey"].with_user(self.caller_a)

@@ -11,6 +11,7 @@ from odoo.addons.mail.tests.common import MailCase
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from .. import compat
 from . import common
 
 NOW = datetime(2026, 11, 26, 20, 0, 0)  # a Thursday, 21:00 in Paris
@@ -349,14 +350,18 @@ class TestSendingRules(SendingCommon):
         belgium, france = self.env.ref("base.be"), self.env.ref("base.fr")
         partners = self.env["res.partner"].create(
             [
-                {"name": "French mobile", "mobile": "06 12 34 56 78", "country_id": france.id},
-                {"name": "Belgian mobile", "mobile": "0470 12 34 56", "country_id": belgium.id},
-                {"name": "Foreign with prefix", "mobile": "+1 415 555 2671", "country_id": france.id},
-                {"name": "Company country", "mobile": "0612345679"},
+                {"name": "French mobile", compat.PARTNER_MOBILE_FIELD: "06 12 34 56 78", "country_id": france.id},
+                {"name": "Belgian mobile", compat.PARTNER_MOBILE_FIELD: "0470 12 34 56", "country_id": belgium.id},
+                {
+                    "name": "Foreign with prefix",
+                    compat.PARTNER_MOBILE_FIELD: "+1 415 555 2671",
+                    "country_id": france.id,
+                },
+                {"name": "Company country", compat.PARTNER_MOBILE_FIELD: "0612345679"},
                 {"name": "Landline only", "phone": "01 44 55 66 77", "country_id": france.id},
-                {"name": "Garbage", "mobile": "12345", "country_id": france.id},
+                {"name": "Garbage", compat.PARTNER_MOBILE_FIELD: "12345", "country_id": france.id},
                 {"name": "No number", "country_id": france.id},
-                {"name": "Blacklisted number", "mobile": "06 98 76 54 32", "country_id": france.id},
+                {"name": "Blacklisted number", compat.PARTNER_MOBILE_FIELD: "06 98 76 54 32", "country_id": france.id},
             ]
         )
         self.env["phone.blacklist"].create({"number": "+33698765432"})
@@ -445,12 +450,16 @@ class TestSendingRules(SendingCommon):
             {
                 "name": "Both",
                 "email": "both@example.com",
-                "mobile": "06 11 22 33 44",
+                compat.PARTNER_MOBILE_FIELD: "06 11 22 33 44",
                 "country_id": self.env.ref("base.fr").id,
             }
         )
         mobile_only = self.env["res.partner"].create(
-            {"name": "Mobile only", "mobile": "06 55 66 77 88", "country_id": self.env.ref("base.fr").id}
+            {
+                "name": "Mobile only",
+                compat.PARTNER_MOBILE_FIELD: "06 55 66 77 88",
+                "country_id": self.env.ref("base.fr").id,
+            }
         )
         by_email = self._due_survey(both)
         by_sms = self._due_survey(mobile_only)
