@@ -1,31 +1,42 @@
-# nps_closed_loop — set-up, run, test, lint, bench.
-# Two commands for a newcomer: `make run` and `make test` (see README.md).
+# nps_closed_loop — set-up, run, test, lint, bench, on Odoo 18.0 or 19.0.
+# Two commands for a newcomer: `make run` and `make test` (see README.md). The Odoo source tree chosen with
+# ODOO_SRC decides the series; each series has its own virtualenv, configuration and databases.
 
 ODOO_SRC ?= /opt/odoo18
-VENV     ?= $(CURDIR)/.venv
+# "18.0" or "19.0", read from the source tree (empty when there is none: `make odoo-src` says so)
+SERIES   := $(shell sed -n 's/^version_info = .\([0-9]*\), \([0-9]*\),.*/\1.\2/p' $(ODOO_SRC)/odoo/release.py 2>/dev/null)
+MAJOR    := $(firstword $(subst ., ,$(SERIES)))
+VENV     ?= $(CURDIR)/.venv-$(SERIES)
 PYTHON   ?= python3
-DB       ?= nps_demo
-TEST_DB  ?= nps_test
-BENCH_DB ?= nps_bench
+DB       ?= nps_demo_$(MAJOR)
+TEST_DB  ?= nps_test_$(MAJOR)
+BENCH_DB ?= nps_bench_$(MAJOR)
 HTTP_PORT ?= 8069
+# the tests' own HTTP port, one per series, so that both suites may run side by side
+TEST_HTTP_PORT ?= $(shell echo $$(( $(HTTP_PORT) + 82 + $(or $(MAJOR),18) )))
 MODULES  := nps_closed_loop,sale_management,helpdesk_mgmt
 # our addons: the NPS app, and its helpdesk bridge (installed by itself with helpdesk_mgmt)
 ADDONS_HERE := nps_closed_loop nps_closed_loop_helpdesk_mgmt
 PY       := $(VENV)/bin/python
 ODOO     := $(PY) $(ODOO_SRC)/odoo-bin
 ADDONS   := $(ODOO_SRC)/addons,$(ODOO_SRC)/odoo/addons,$(CURDIR)
+ODOORC   := $(CURDIR)/.odoorc-$(SERIES)
+ODOORC_TEST := $(CURDIR)/.odoorc-test-$(SERIES)
+# demo data: on by default in 18.0, off by default in 19.0
+WITH_DEMO    := $(if $(filter 18.0,$(SERIES)),,--with-demo)
+WITHOUT_DEMO := $(if $(filter 18.0,$(SERIES)),--without-demo=all,)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PYTHONPATH := $(ODOO_SRC)
 
 .PHONY: run test lint bench bench-smoke bench-db i18n odoo-src system postgres venv config demo-db test-db clean
 
 run: demo-db
-	$(ODOO) -c $(CURDIR)/.odoorc -d $(DB) --http-port=$(HTTP_PORT)
+	$(ODOO) -c $(ODOORC) -d $(DB) --http-port=$(HTTP_PORT)
 
 # The bench at smoke size first (every measure runs and checks its results), the suite last: its summary
 # line closes the output.
 test: lint test-db bench-smoke
-	$(PY) -m pytest -p no:cacheprovider --odoo-config=$(CURDIR)/.odoorc-test \
+	$(PY) -m pytest -p no:cacheprovider --odoo-config=$(ODOORC_TEST) \
 	    --odoo-database=$(TEST_DB) --odoo-http nps_closed_loop/tests nps_closed_loop_helpdesk_mgmt/tests; \
 	    rc=$$?; [ $$rc -eq 5 ] && echo "no test collected" >&2; exit $$rc
 
@@ -41,24 +52,28 @@ lint: venv
 BENCH_MODULES := nps_closed_loop,sale_management,rating
 bench: postgres config
 	$(MAKE) --no-print-directory bench-db BENCH_DB=$(BENCH_DB)
-	$(PY) tools/bench.py --odoo-config=$(CURDIR)/.odoorc-test --database=$(BENCH_DB) --readme=README.md; \
+	$(PY) tools/bench.py --odoo-config=$(ODOORC_TEST) --database=$(BENCH_DB) --readme=README.md; \
 	    rc=$$?; dropdb --if-exists $(BENCH_DB); exit $$rc
 
 bench-smoke: postgres config
 	$(MAKE) --no-print-directory bench-db BENCH_DB=$(BENCH_DB)_smoke
-	$(PY) tools/bench.py --odoo-config=$(CURDIR)/.odoorc-test --database=$(BENCH_DB)_smoke --size=smoke; \
+	$(PY) tools/bench.py --odoo-config=$(ODOORC_TEST) --database=$(BENCH_DB)_smoke --size=smoke; \
 	    rc=$$?; dropdb --if-exists $(BENCH_DB)_smoke; exit $$rc
 
 bench-db:
 	dropdb --if-exists $(BENCH_DB)
-	$(ODOO) -c .odoorc-test -d $(BENCH_DB) -i $(BENCH_MODULES) --without-demo=all --stop-after-init --log-level=warn
+	$(ODOO) -c $(ODOORC_TEST) -d $(BENCH_DB) -i $(BENCH_MODULES) $(WITHOUT_DEMO) --stop-after-init --log-level=warn
 
 # Refresh the .pot from the test database (module installed, code as it is now) and merge it into fr.po;
 # new terms then show up untranslated in fr.po, which tests/test_i18n.py requires to be filled in.
+# Each series extracts a few terms of its own: the template is the union of the last export of each
+# (var/i18n-<series>.pot), so run it with each ODOO_SRC.
+I18N_EXPORT = $(if $(filter 18.0,$(SERIES)),--i18n-export=$(1) --modules=nps_closed_loop --stop-after-init --log-level=warn,i18n export -o $(1) nps_closed_loop)
 i18n: config
-	$(ODOO) -c .odoorc-test -d $(TEST_DB) -u nps_closed_loop --stop-after-init --log-level=warn
-	$(ODOO) -c .odoorc-test -d $(TEST_DB) --i18n-export=$(CURDIR)/nps_closed_loop/i18n/nps_closed_loop.pot \
-	    --modules=nps_closed_loop --stop-after-init --log-level=warn
+	$(ODOO) -c $(ODOORC_TEST) -d $(TEST_DB) -u nps_closed_loop --stop-after-init --log-level=warn
+	mkdir -p var
+	$(ODOO) $(call I18N_EXPORT,$(CURDIR)/var/i18n-$(SERIES).pot) -c $(ODOORC_TEST) -d $(TEST_DB)
+	msgcat --use-first --sort-output var/i18n-*.pot -o nps_closed_loop/i18n/nps_closed_loop.pot
 	msgmerge --quiet --no-fuzzy-matching --update --backup=none \
 	    nps_closed_loop/i18n/fr.po nps_closed_loop/i18n/nps_closed_loop.pot
 
@@ -85,28 +100,28 @@ $(VENV)/.installed: requirements.txt constraints-build.txt $(ODOO_SRC)/requireme
 	$(PY) -m pip install -q --upgrade "pip>=25.3"
 	$(PY) -m pip install -q --build-constraint constraints-build.txt \
 	    -r $(ODOO_SRC)/requirements.txt -r requirements.txt
-	$(PY) -m pip install -q --no-deps "odoo-addon-helpdesk-mgmt==18.0.*"
+	$(PY) -m pip install -q --no-deps "odoo-addon-helpdesk-mgmt==$(SERIES).*"
 	touch $@
 
 config: venv
-	@printf '[options]\naddons_path = %s\nadmin_passwd = admin\ndb_name = %s\nlist_db = False\nhttp_port = %s\n' \
-	    "$(ADDONS)" "$(DB)" "$(HTTP_PORT)" > .odoorc
-	@printf '[options]\naddons_path = %s\nadmin_passwd = admin\ndb_name = %s\nlist_db = False\nlog_level = warn\nhttp_port = %s\n' \
-	    "$(ADDONS)" "$(TEST_DB)" "$$(( $(HTTP_PORT) + 100 ))" > .odoorc-test
+	@printf '[options]\naddons_path = %s\nadmin_passwd = admin\ndb_name = %s\nlist_db = False\nhttp_interface = 127.0.0.1\nhttp_port = %s\n' \
+	    "$(ADDONS)" "$(DB)" "$(HTTP_PORT)" > $(ODOORC)
+	@printf '[options]\naddons_path = %s\nadmin_passwd = admin\ndb_name = %s\nlist_db = False\nlog_level = warn\nhttp_interface = 127.0.0.1\nhttp_port = %s\n' \
+	    "$(ADDONS)" "$(TEST_DB)" "$(TEST_HTTP_PORT)" > $(ODOORC_TEST)
 
 # The demo database is created once, with French loaded (the demo customers answer in French and the comment
 # themes match French keywords); later runs update the module (quick and idempotent).
 demo-db: postgres config
 	@if psql -lqt | cut -d'|' -f1 | grep -qw $(DB); then \
-	  $(ODOO) -c .odoorc -d $(DB) -u nps_closed_loop --stop-after-init --log-level=warn; \
+	  $(ODOO) -c $(ODOORC) -d $(DB) -u nps_closed_loop --stop-after-init --log-level=warn; \
 	else \
-	  $(ODOO) -c .odoorc -d $(DB) -i base --stop-after-init --log-level=warn \
-	  && $(ODOO) -c .odoorc -d $(DB) -i $(MODULES) --load-language=fr_FR --stop-after-init --log-level=warn; \
+	  $(ODOO) -c $(ODOORC) -d $(DB) -i base $(WITH_DEMO) --stop-after-init --log-level=warn \
+	  && $(ODOO) -c $(ODOORC) -d $(DB) -i $(MODULES) $(WITH_DEMO) --load-language=fr_FR --stop-after-init --log-level=warn; \
 	fi
 
 test-db: postgres config
 	dropdb --if-exists $(TEST_DB)
-	$(ODOO) -c .odoorc-test -d $(TEST_DB) -i $(MODULES) --stop-after-init
+	$(ODOO) -c $(ODOORC_TEST) -d $(TEST_DB) -i $(MODULES) $(WITH_DEMO) --stop-after-init
 
 clean:
-	dropdb --if-exists $(TEST_DB); dropdb --if-exists $(BENCH_DB); rm -rf $(VENV) .odoorc .odoorc-test
+	dropdb --if-exists $(TEST_DB); dropdb --if-exists $(BENCH_DB); rm -rf $(VENV) $(ODOORC) $(ODOORC_TEST)
