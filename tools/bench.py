@@ -361,54 +361,43 @@ def bench_sending(args, campaign_id):
 # ----------------------------------------------------------------------
 
 
-def _activity_rule(env):
-    """What a company would build by hand with Odoo alone: an automation rule that plans an activity for the
-    salesperson when an order is confirmed. Its cost tells what any automation rule costs here."""
+def _order_confirmed_rule(env, name, action):
+    """An inactive automation rule running ``action`` (server action values) when an order is confirmed."""
+    order_model = env["ir.model"]._get_id("sale.order")
     return env["base.automation"].create(
         {
-            "name": "Bench: call the customer after the order",
-            "model_id": env["ir.model"]._get_id("sale.order"),
+            "name": name,
+            "model_id": order_model,
             "trigger": "on_state_set",
             "trg_selection_field_id": env.ref("sale.selection__sale_order__state__sale").id,
             "active": False,
-            "action_server_ids": [
-                Command.create(
-                    {
-                        "name": "Bench: plan a call",
-                        "model_id": env["ir.model"]._get_id("sale.order"),
-                        "state": "next_activity",
-                        "activity_type_id": env.ref("mail.mail_activity_data_call").id,
-                        "activity_user_type": "generic",
-                        "activity_user_field_name": "user_id",
-                        "activity_summary": "Call the customer",
-                    }
-                )
-            ],
+            "action_server_ids": [Command.create({"model_id": order_model, **action})],
         }
+    )
+
+
+def _activity_rule(env):
+    """What a company would build by hand with Odoo alone: an automation rule that plans an activity for the
+    salesperson when an order is confirmed. Its cost tells what any automation rule costs here."""
+    return _order_confirmed_rule(
+        env,
+        "Bench: call the customer after the order",
+        {
+            "name": "Bench: plan a call",
+            "state": "next_activity",
+            "activity_type_id": env.ref("mail.mail_activity_data_call").id,
+            "activity_user_type": "generic",
+            "activity_user_field_name": "user_id",
+            "activity_summary": "Call the customer",
+        },
     )
 
 
 def _empty_rule(env):
     """An automation rule on the same event whose action does nothing: what Odoo's automation machinery
     costs by itself, whatever the action."""
-    return env["base.automation"].create(
-        {
-            "name": "Bench: an empty rule",
-            "model_id": env["ir.model"]._get_id("sale.order"),
-            "trigger": "on_state_set",
-            "trg_selection_field_id": env.ref("sale.selection__sale_order__state__sale").id,
-            "active": False,
-            "action_server_ids": [
-                Command.create(
-                    {
-                        "name": "Bench: nothing",
-                        "model_id": env["ir.model"]._get_id("sale.order"),
-                        "state": "code",
-                        "code": "pass",
-                    }
-                )
-            ],
-        }
+    return _order_confirmed_rule(
+        env, "Bench: an empty rule", {"name": "Bench: nothing", "state": "code", "code": "pass"}
     )
 
 
