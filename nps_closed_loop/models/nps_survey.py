@@ -993,7 +993,8 @@ class NpsSurvey(models.Model):
         """Record on the answers of ``self`` their customer's revenue, in one query: the posted customer invoices
         of the customer's company minus its credit notes (untaxed, in the company's currency) dated within the
         12 months before the answer (the answer's day included, the same day a year before not). 0 without
-        an answer date, a customer company, or invoicing."""
+        an answer date, a customer company, or invoicing, and when the credit notes exceed the invoices
+        (nothing is at risk then: the Overview would otherwise subtract it from the others')."""
         if not self:
             return
         if "account.move" not in self.env:
@@ -1007,7 +1008,7 @@ class NpsSurvey(models.Model):
             SQL(
                 """
                 UPDATE nps_survey s
-                   SET customer_revenue = COALESCE((
+                   SET customer_revenue = GREATEST(COALESCE((
                        SELECT SUM(move.amount_untaxed_signed)
                          FROM account_move move
                         WHERE move.commercial_partner_id = s.commercial_partner_id
@@ -1016,7 +1017,7 @@ class NpsSurvey(models.Model):
                           AND move.state = 'posted'
                           AND move.invoice_date > (s.answer_date - INTERVAL '12 months')::date
                           AND move.invoice_date <= s.answer_date::date
-                   ), 0)
+                   ), 0), 0)
                  WHERE s.id IN %s
                 """,
                 tuple(self.ids),

@@ -395,6 +395,10 @@ class TestRevenueAtRisk(common.LoopCommon):
             no_invoice = self._answer(2, partner=self.customer_2)
         # 1000 + 500 - 200 + 250
         self.assertEqual(detractor.customer_revenue, 1550.0)
+        # more credited than invoiced: nothing at risk, not a negative amount
+        self._invoice(self.customer_2, "2024-01-10", 100)
+        self._invoice(self.customer_2, "2024-01-20", 300, move_type="out_refund")
+        no_invoice._nps_store_customer_revenue()
         self.assertEqual(promoter.customer_revenue, 1550.0)
         self.assertEqual(no_invoice.customer_revenue, 0.0)
         report = self.env["nps.report"].with_user(self.user_manager)
