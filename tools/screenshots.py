@@ -1,6 +1,6 @@
 """Screenshots of each user's NPS screens, at phone and desktop sizes, against a running Odoo (``make run``).
 
-    .venv/bin/python tools/screenshots.py [--url http://localhost:8069] [--db nps_demo] [--out var/screenshots]
+    .venv/bin/python tools/screenshots.py [--url http://localhost:8069] [--db nps_demo_18] [--out var/screenshots]
 
 Logs in as each user (admin / admin, demo / demo: the demo database's users), opens their screens in
 headless Chromium driven over its DevTools port (as Odoo's tours do) and writes one PNG per screen and
@@ -116,7 +116,7 @@ def screens(session, base_url):
     """``[(name, path)]`` of the screens to take, found in the database."""
     detractor = search_read(session, base_url, "nps.survey", [("loop_state", "in", ("open", "contacted"))], ["id"])
     company = search_read(
-        session, base_url, "res.partner", [("is_company", "=", True), ("nps_survey_count", ">", 0)], ["id"]
+        session, base_url, "res.partner", [("is_company", "=", True), ("nps_company_survey_ids", "!=", False)], ["id"]
     )
     campaign = search_read(session, base_url, "nps.campaign", [], ["id"], order="id")
     order = search_read(session, base_url, "sale.order", [("state", "=", "sale")], ["id"])
@@ -143,7 +143,7 @@ def screens(session, base_url):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://localhost:8069")
-    parser.add_argument("--db", default="nps_demo")
+    parser.add_argument("--db", default="nps_demo_18", help="nps_demo_19 for the 19.0 demo")
     parser.add_argument("--user", default="admin")
     parser.add_argument("--password", default="admin")
     parser.add_argument("--out", default="var/screenshots")
