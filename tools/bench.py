@@ -111,12 +111,13 @@ def machine():
 def _nps_manager(env):
     """An NPS manager, not the superuser: the analysis is timed with its access rights and record rules."""
     users = env["res.users"].with_context(active_test=False)
-    groups_field = "group_ids" if "group_ids" in users._fields else "groups_id"  # 19.0 renamed it
+    from odoo.addons.nps_closed_loop import compat  # noqa: PLC0415 - importable once Odoo is configured
+
     return users.search([("login", "=", "nps_bench_manager")]) or users.create(
         {
             "name": "NPS bench manager",
             "login": "nps_bench_manager",
-            groups_field: [Command.set([env.ref("nps_closed_loop.group_nps_manager").id])],
+            compat.USER_GROUPS: [Command.set([env.ref("nps_closed_loop.group_nps_manager").id])],
         }
     )
 

@@ -5,6 +5,7 @@ from odoo.http import request
 from odoo.tools import SQL, consteq, format_date
 from odoo.tools.misc import get_lang
 
+from ..models.ir_http import checkable_csrf_token
 from ..models.nps_score import CLOSED_STATES, score_category
 
 # Tokens are uuid4 hex strings; anything else is answered with the 404 page before reaching
@@ -113,9 +114,8 @@ class NpsSurveyController(http.Controller):
 
     @staticmethod
     def _nps_valid_csrf(token):
-        """Whether the session's CSRF token was posted. Odoo's check ends in consteq, which raises a
-        TypeError on non-ASCII text: such a token cannot be valid anyway."""
-        return isinstance(token, str) and token.isascii() and request.validate_csrf(token)
+        """Whether the session's CSRF token was posted."""
+        return checkable_csrf_token(token) and request.validate_csrf(token)
 
     # ------------------------------------------------------------------
     # Access and language

@@ -10,6 +10,12 @@ from .. import compat
 _logger = logging.getLogger(__name__)
 
 
+def checkable_csrf_token(token):
+    """Whether Odoo's CSRF check can judge ``token``: it ends in consteq, which raises a TypeError (a server
+    error) on non-ASCII text, and an uploaded file named "csrf_token" is no text at all. Neither can be valid."""
+    return isinstance(token, str) and token.isascii()
+
+
 class IrHttp(models.AbstractModel):
     _inherit = "ir.http"
 
@@ -17,9 +23,8 @@ class IrHttp(models.AbstractModel):
     def _pre_dispatch(cls, rule, args):
         # Called after super(): the route's own upload limit is set before the form is read.
         result = super()._pre_dispatch(rule, args)
-        # Odoo checks the CSRF token next (HttpDispatcher.dispatch), with consteq, which raises a TypeError
-        # (a server error) on a non-ASCII token, as an uploaded file named "csrf_token" does on its way there.
-        # Neither can be valid: refuse them as Odoo refuses any invalid token, with a 400.
+        # Odoo checks the CSRF token next (HttpDispatcher.dispatch): one it cannot judge is refused as Odoo
+        # refuses any invalid token, with a 400, instead of failing on it.
         routing = rule.endpoint.routing
         if (
             routing["type"] == "http"
@@ -27,7 +32,7 @@ class IrHttp(models.AbstractModel):
             and routing.get("csrf", True)
         ):
             token = {**request.get_http_params(), **args}.get("csrf_token")
-            if token is not None and not (isinstance(token, str) and token.isascii()):
+            if token is not None and not checkable_csrf_token(token):
                 _logger.warning("CSRF validation failed on path '%s'", request.httprequest.path)
                 raise werkzeug.exceptions.BadRequest(request.env._("Session expired (invalid CSRF token)"))
         return result

@@ -176,7 +176,6 @@ class NpsSurvey(models.Model):
         copy=False,
         groups="base.group_system",
     )
-    access_url = fields.Char(groups="base.group_system")
     res_model = fields.Char("Source document model", index=True, readonly=True)
     res_id = fields.Many2oneReference("Source document ID", model_field="res_model", index=True, readonly=True)
     res_name = fields.Char("Source document", compute="_compute_res_name", store=True)
@@ -637,14 +636,6 @@ class NpsSurvey(models.Model):
         if not self.env.user.share:
             return self.browse()
         return self if self.env.su else self._filtered_access("read")
-
-    def _has_field_access(self, field, operation):
-        # Odoo 19.0 checks a field's groups on every read, the portal's and the system's code included (18.0
-        # only on reads from the client). The link is computed for its holders only, "#" for anyone else
-        # (see _nps_token_holders): reading it is safe for all, the token itself stays administrators-only.
-        if field.name == "access_url" and operation == "read":
-            return True
-        return super()._has_field_access(field, operation)
 
     def _portal_ensure_token(self):
         # get_portal_url() is callable over RPC, and the share wizard asks for the link too.

@@ -172,7 +172,7 @@ class ResPartner(models.Model):
             return self
         return self.with_context(active_test=False).search([("id", "child_of", self.id)])
 
-    def _nps_subject_surveys(self):
+    def _nps_subject_surveys(self, order=None):
         """The data subjects' surveys the user may access, then as superuser for the erasure.
 
         Searched with the user's own rights in every company they work for (not only those active in their
@@ -180,7 +180,8 @@ class ResPartner(models.Model):
         system's erasures (customer deleted, retention period over) search as superuser instead.
         """
         own = self.with_context(allowed_company_ids=self.env.user.company_ids.ids)
-        return own.env["nps.survey"].search([("partner_id", "in", own._nps_data_subjects().ids)]).sudo()
+        subjects = own._nps_data_subjects()
+        return own.env["nps.survey"].search([("partner_id", "in", subjects.ids)], order=order).sudo()
 
     # ------------------------------------------------------------------
     # Right to erasure
@@ -267,14 +268,8 @@ class ResPartner(models.Model):
             }
             for partner in subjects
         ]
-        # The answers the manager may read in every company they work for (as the erasure does), then read in
-        # full: the customer of several companies gets each one's data from that company's managers.
-        surveys = (
-            self.env["nps.survey"]
-            .with_context(allowed_company_ids=self.env.user.company_ids.ids)
-            .search([("partner_id", "in", subjects.ids)], order="id")
-            .sudo()
-        )
+        # the customer of several companies gets each one's data from that company's managers
+        surveys = self._nps_subject_surveys(order="id")
         Survey = self.env["nps.survey"]
         survey_fields = [
             field

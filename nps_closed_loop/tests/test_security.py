@@ -227,8 +227,7 @@ class TestTokenSecrecy(common.LoopCommon):
                             with self.assertRaises(AccessError):
                                 read()
                         else:
-                            # refused (18.0: administrators-only field) or "#" (19.0 checks field groups on
-                            # every read, so the link is readable and computed for its holders only)
+                            # the link is computed for its holders only: "#" for staff
                             self._assert_no_token(read)
                 with self.assertRaises(AccessError):
                     Survey.search([("access_token", "=", self.token)])
