@@ -9,6 +9,9 @@ class NpsSourceMixin(models.AbstractModel):
 
     Salespeople and agents see the score where they work, as a badge on the document; the
     answer itself stays readable only as the survey record rules allow.
+
+    Extension point: inherited here by ``sale.order``, and by each bridge addon on the documents of its
+    app (the tickets bridge: the ticket), whose form view shows the badge.
     """
 
     _name = "nps.source.mixin"

@@ -71,7 +71,7 @@ class NpsSurveySend(models.AbstractModel):
             self.env["ir.config_parameter"].sudo().get_param("nps_closed_loop.send_batch_size", self._BATCH_SIZE)
         )
         now = fields.Datetime.now()
-        queued, queue_rest = self.env["nps.campaign"].sudo()._nps_process_relationship_queues(batch_size, now)
+        queued, queue_rest = self.env["nps.campaign.schedule"].sudo()._process_relationship_queues(batch_size, now)
         expired = self._lock_due(SQL("state = 'sent' AND expiry_date <= %s", now), batch_size)
         expired.with_context(tracking_disable=True).write({"state": "expired", "reminder_date": False})
         reminded = self._lock_due(SQL("state = 'sent' AND reminder_date <= %s", now), batch_size)
@@ -174,7 +174,9 @@ class NpsSurveySend(models.AbstractModel):
                 continue
             recheck = now + self._HOLD_RECHECK_DELAY
             if survey.campaign_id:
-                recheck = survey.campaign_id._nps_next_send_date(survey.partner_id, recheck)
+                recheck = self.env["nps.campaign.schedule"]._next_send_date(
+                    survey.campaign_id, survey.partner_id, recheck
+                )
             values = {
                 "hold_reason": verdict["reason"][: self._REASON_MAX_LENGTH],
                 "held_since": since,
@@ -248,84 +250,81 @@ class NpsSurveySend(models.AbstractModel):
     # Context rules: hold back a survey while the customer's situation makes it inappropriate
     # ------------------------------------------------------------------
     @api.model
+    def _context_hold_rules(self):
+        """Extension point: the context rules a campaign can switch on, one dict per rule.
+
+        - ``flag``: the boolean field of ``nps.campaign`` that switches the rule on;
+        - ``matching``: a method ``(keys, now) -> set of keys`` answering for the whole batch in one query;
+        - ``key``: the survey field whose value is matched (a many2one, or ``res_id``);
+        - ``res_model`` (optional): only surveys whose source document is of this model are checked;
+        - ``label`` and ``reason``: shown on a held survey; ``sequence`` orders the reasons of several holds.
+
+        The core's rules need only the core's dependencies. Implemented by bridge addons, which add the
+        rules of another app (the tickets bridge: "hold while a ticket is open") by extending this method
+        with ``super()``, and add their ``flag`` field to ``nps.campaign``.
+        """
+        return [
+            {
+                "flag": "hold_excluded_company",
+                "matching": self._held_excluded_companies,
+                "key": "commercial_partner_id",
+                "label": self.env._("Excluded company"),
+                "reason": self.env._("The customer's company is excluded from NPS surveys."),
+                "sequence": 10,
+            },
+            {
+                "flag": "hold_unpaid_invoice",
+                "matching": self._held_unpaid_invoices,
+                "key": "commercial_partner_id",
+                "label": self.env._("Unpaid invoice"),
+                "reason": self.env._("The customer's company has an overdue or disputed invoice."),
+                "sequence": 30,
+            },
+            {
+                "flag": "hold_cancelled_order",
+                "matching": self._held_cancelled_orders,
+                "key": "res_id",
+                "res_model": "sale.order",
+                "label": self.env._("Cancelled order"),
+                "reason": self.env._("The sales order was cancelled."),
+                "sequence": 40,
+            },
+        ]
+
+    @api.model
     def _context_holds(self, surveys, now):
         """The surveys to hold back, in batch: ``{survey: {"hold": True, "label", "reason"}}``.
 
-        Each rule the surveys' campaigns switch on costs one query for the whole batch, whatever its size.
+        Each rule (see :meth:`_context_hold_rules`) the surveys' campaigns switch on costs one query for
+        the whole batch, whatever its size.
         """
-        rules = [
-            (
-                "hold_excluded_company",
-                self._held_excluded_companies,
-                "commercial_partner_id",
-                self.env._("Excluded company"),
-                self.env._("The customer's company is excluded from NPS surveys."),
-            ),
-            (
-                "hold_open_ticket",
-                self._held_open_tickets,
-                "commercial_partner_id",
-                self.env._("Open ticket"),
-                self.env._("The customer's company has an open helpdesk ticket."),
-            ),
-            (
-                "hold_unpaid_invoice",
-                self._held_unpaid_invoices,
-                "commercial_partner_id",
-                self.env._("Unpaid invoice"),
-                self.env._("The customer's company has an overdue or disputed invoice."),
-            ),
-            (
-                "hold_cancelled_order",
-                self._held_cancelled_orders,
-                "res_id",
-                self.env._("Cancelled order"),
-                self.env._("The sales order was cancelled."),
-            ),
-        ]
+
+        def key_of(survey, key):
+            value = survey[key]
+            return value.id if isinstance(value, models.BaseModel) else value
+
         holds = {}
-        for flag, matching, key, label, reason in rules:
-            candidates = surveys.filtered(lambda survey, flag=flag: survey.campaign_id[flag])
-            if flag == "hold_cancelled_order":
-                candidates = candidates.filtered(lambda survey: survey.res_model == "sale.order" and survey.res_id)
-            keys = {survey[key].id if key != "res_id" else survey.res_id for survey in candidates} - {False}
+        for rule in sorted(self._context_hold_rules(), key=lambda rule: rule["sequence"]):
+            candidates = surveys.filtered(lambda survey, flag=rule["flag"]: survey.campaign_id[flag])
+            if rule.get("res_model"):
+                candidates = candidates.filtered(lambda survey, model=rule["res_model"]: survey.res_model == model)
+            keys = {key_of(survey, rule["key"]) for survey in candidates} - {False}
             if not keys:
                 continue
-            matched = matching(list(keys), now)
+            matched = rule["matching"](list(keys), now)
             for survey in candidates:
-                if (survey[key].id if key != "res_id" else survey.res_id) not in matched:
+                if key_of(survey, rule["key"]) not in matched:
                     continue
                 if survey in holds:
-                    holds[survey]["reason"] += " " + reason
+                    holds[survey]["reason"] += " " + rule["reason"]
                 else:
-                    holds[survey] = {"hold": True, "label": label, "reason": reason}
+                    holds[survey] = {"hold": True, "label": rule["label"], "reason": rule["reason"]}
         return holds
 
     @api.model
     def _held_excluded_companies(self, company_ids, now):
         """The companies flagged "Excluded from NPS surveys" among ``company_ids``."""
         return set(self.env["res.partner"].sudo().browse(company_ids).filtered("nps_excluded").ids)
-
-    @api.model
-    def _held_open_tickets(self, company_ids, now):
-        """The companies with an open ticket in the installed helpdesk (OCA Helpdesk: stage not ``closed``;
-        Odoo Helpdesk: stage not folded). No helpdesk: none."""
-        if "helpdesk.ticket" not in self.env:
-            return set()
-        Ticket = self.env["helpdesk.ticket"].sudo()
-        flag = self.env["nps.campaign"]._nps_ticket_closed_flag()
-        query = Ticket._search(
-            [("partner_id.commercial_partner_id", "in", company_ids), (f"stage_id.{flag}", "=", False)]
-        )
-        # execute_query flushes what the ticket domain reads (stages, partners) before running it
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT DISTINCT commercial_partner_id FROM res_partner WHERE id IN %s",
-                query.subselect(SQL.identifier(Ticket._table, "partner_id")),
-            )
-        )
-        return {row[0] for row in rows}
 
     @api.model
     def _held_unpaid_invoices(self, company_ids, now):
@@ -741,7 +740,9 @@ class NpsSurveySend(models.AbstractModel):
             if attempts < self._MAX_SEND_ATTEMPTS:
                 retry_date = now + self._RETRY_DELAYS[attempts - 1]
                 if survey.campaign_id:
-                    retry_date = survey.campaign_id._nps_next_send_date(survey.partner_id, retry_date)
+                    retry_date = self.env["nps.campaign.schedule"]._next_send_date(
+                        survey.campaign_id, survey.partner_id, retry_date
+                    )
                 values.update(state="scheduled", scheduled_date=retry_date)
                 message = self.env._(
                     "Not delivered by %(channel)s (attempt %(attempt)s of %(attempts)s), sent again later: "

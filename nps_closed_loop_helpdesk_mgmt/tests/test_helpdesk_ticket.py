@@ -1,3 +1,5 @@
+from lxml import etree
+
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
@@ -33,5 +35,12 @@ class TestTicketBadge(TransactionCase):
         self.assertEqual(other.nps_customer_last_score, 9)
 
     def test_ticket_form_loads_for_the_agent(self):
-        arch = self.env["helpdesk.ticket"].with_user(self.agent).get_view(view_type="form")["arch"]
-        self.assertIn('name="nps_customer_last_score"', arch)
+        """The source document's badge (nps.source.mixin) on the ticket form: the ticket's own score in the
+        button box, the customer's last score next to the customer."""
+        arch = etree.fromstring(self.env["helpdesk.ticket"].with_user(self.agent).get_view(view_type="form")["arch"])
+        self.assertTrue(
+            arch.xpath("//field[@name='partner_id']/following-sibling::field[@name='nps_customer_last_score']")
+        )
+        button = arch.xpath("//div[@name='button_box']/button[@name='action_open_nps_survey']")
+        self.assertTrue(button, "the ticket's own answer opens from the button box")
+        self.assertEqual(len(button[0].xpath(".//field[@name='nps_score']")), 3, "one colour per category")
