@@ -1,7 +1,7 @@
 {
     "name": "NPS Closed Loop",
     "summary": "Net Promoter Score surveys with detractor callbacks, closed-loop tracking and holdout measurement",
-    "version": "1.1.0",
+    "version": "1.2.0",
     "category": "Marketing/Surveys",
     "license": "LGPL-3",
     "author": "nps_closed_loop developers",
@@ -18,6 +18,7 @@
         "data/nps_campaign_data.xml",
         "data/nps_improvement_data.xml",
         "views/nps_survey_views.xml",
+        "views/nps_survey_fragments.xml",
         "report/nps_report_views.xml",
         "views/nps_campaign_views.xml",
         "views/nps_reason_views.xml",
@@ -39,12 +40,12 @@
     ],
     "assets": {
         "web.assets_backend": [
-            "nps_closed_loop/static/src/js/activity_markasdone_patch.js",
+            "nps_closed_loop/static/src/activity/activity_markasdone_patch.js",
             "nps_closed_loop/static/src/overview/**/*",
         ],
         "web.assets_frontend": [
-            "nps_closed_loop/static/src/scss/nps_survey.scss",
-            "nps_closed_loop/static/src/js/nps_survey.js",
+            "nps_closed_loop/static/src/survey_page/nps_survey.scss",
+            "nps_closed_loop/static/src/survey_page/nps_survey.js",
         ],
         "web.assets_tests": [
             "nps_closed_loop/static/tests/tours/nps_survey_tour.js",

@@ -10,26 +10,27 @@ The rest of the addon is written once for both series and asks this module, neve
 - cron progress (``_notify_progress`` deprecated for ``_commit_progress``, which commits) and field access
   checks (``check_field_access_rights`` deprecated for ``_check_field_access``), see :func:`notify_progress`
   and :func:`check_field_read`;
+- ``mail.mail._postprocess_sent_message()`` gained ``success_emails``, see :func:`sent_message_arguments`;
 - the web client's grouping calls (``read_group`` is deprecated, ``web_read_group`` changed), see
-  :func:`client_read_group` (what the tests call as the client does);
+  :data:`FORMATTED_READ_GROUP`;
 - the configuration: ``config.rcfile`` became ``config["config"]``, list options are lists, see
-  :func:`config_file` and :func:`config_list` (for the tests' real Odoo processes);
-- ``odoo.http.CSRF_FREE_METHODS`` became ``SAFE_HTTP_METHODS``;
+  :data:`CONFIG_FILE_IS_AN_OPTION` and :data:`CONFIG_LISTS`;
 - domains: ``odoo.osv.expression`` became ``odoo.fields.Domain``, see :func:`domain_and`;
 - the partner's ``mobile`` field is gone in 19.0 (one ``phone``), see :data:`PARTNER_PHONE_FIELDS`;
+- the activity's fields sent to the web client are listed in 19.0, see :func:`activity_client_fields`;
 - search views lost ``<group expand>``, routes ``type="json"`` became ``"jsonrpc"``: the addon's views and
   routes use neither.
 
 Data files whose fields differ call :func:`setup_groups` and :func:`restrict_to_groups` (through
-``res.groups``' ``_nps_*`` methods) instead of setting those fields in static XML.
+``res.groups``' ``_nps_*`` methods) instead of setting those fields in static XML. The tests ask the facts
+here (constants named after what differs, not after the series) through their own helpers in
+``tests/common.py``.
 """
 
-from odoo import http, models, release
+from odoo import models, release
 
 ODOO_19 = release.version_info[0] >= 19
 
-#: the HTTP methods Odoo checks no CSRF token for (renamed in 19.0)
-SAFE_HTTP_METHODS = http.SAFE_HTTP_METHODS if ODOO_19 else http.CSRF_FREE_METHODS
 #: res.users, ir.actions.*, ir.ui.menu: the groups
 USER_GROUPS = "group_ids" if ODOO_19 else "groups_id"
 #: res.groups: its users
@@ -38,6 +39,18 @@ GROUP_USERS = "user_ids" if ODOO_19 else "users"
 PARTNER_PHONE_FIELDS = ("phone",) if ODOO_19 else ("mobile", "phone")
 #: res.partner: the field for a mobile number
 PARTNER_MOBILE_FIELD = PARTNER_PHONE_FIELDS[0]
+#: the web client's grouping calls: pivot and graph views call ``formatted_read_group`` (``read_group`` is
+#: deprecated), the grouped list calls ``web_read_group(domain, groupby, aggregates, auto_unfold=...)``
+#: rather than ``web_read_group(domain, fields, groupby, lazy=...)``
+FORMATTED_READ_GROUP = ODOO_19
+#: odoo.tools.config: the configuration file read is always the ``config`` option (``config.rcfile``, which
+#: holds it when no ``-c`` was given, is deprecated)
+CONFIG_FILE_IS_AN_OPTION = ODOO_19
+#: odoo.tools.config: the options of several values (``addons_path``, ``db_name``) are lists, not
+#: comma-separated text
+CONFIG_LISTS = ODOO_19
+#: res.partner: whether each of its phone numbers is blacklisted (``mobile_blacklisted`` is gone in 19.0)
+PARTNER_PHONE_BLACKLIST_FIELDS = tuple(f"{name}_blacklisted" for name in PARTNER_PHONE_FIELDS)
 
 if ODOO_19:
     from odoo.fields import Domain
@@ -64,26 +77,18 @@ def partner_mobile(partner):
     return partner.mobile if "mobile" in PARTNER_PHONE_FIELDS else False
 
 
-def client_read_group(model, domain, groupby, aggregates, grouped_list=False):
-    """Groups as the web client asks for them: the pivot and graph views (``read_group`` in 18.0,
-    ``formatted_read_group`` in 19.0), or with ``grouped_list`` the grouped list view
-    (``web_read_group``, whose arguments changed)."""
-    if grouped_list:
-        if ODOO_19:
-            # one level at a time: the sub-levels are read as the groups are opened
-            return model.web_read_group(domain, groupby, aggregates, auto_unfold=len(groupby) > 1)
-        return model.web_read_group(domain, aggregates, groupby, lazy=len(groupby) < 2)
-    if ODOO_19:
-        return model.formatted_read_group(domain, groupby, aggregates)
-    return model.read_group(domain, aggregates, groupby, lazy=False)
-
-
 def check_field_read(model, field_name):
     """Raise AccessError if the user may not read ``model``'s field (its groups)."""
     if ODOO_19:
         model._check_field_access(model._fields[field_name], "read")
     else:
         model.check_field_access_rights("read", [field_name])
+
+
+def sent_message_arguments(success_pids, success_emails):
+    """The positional arguments of ``mail.mail._postprocess_sent_message()``: the partners reached, and on
+    19.0 the other addresses reached (``success_emails``, which 18.0 does not have)."""
+    return (success_pids, success_emails) if ODOO_19 else (success_pids,)
 
 
 def notify_progress(env, done, remaining):
@@ -96,17 +101,6 @@ def notify_progress(env, done, remaining):
     progress_id = env.context.get("ir_cron_progress_id")
     if progress_id:
         env["ir.cron.progress"].sudo().browse(progress_id).write({"done": done, "remaining": remaining})
-
-
-def config_file(config):
-    """The configuration file Odoo was started with (``config.rcfile`` is deprecated in 19.0)."""
-    return config.get("config") or (None if ODOO_19 else config.rcfile)
-
-
-def config_list(value):
-    """A comma-separated option (``addons_path``, ``db_name``) as the command line takes it: 19.0 keeps them
-    as lists."""
-    return ",".join(value) if isinstance(value, list | tuple) else value
 
 
 def sql_constraints(*constraints):
@@ -122,6 +116,22 @@ def sql_constraints(*constraints):
                 constraint.__set_name__(cls, f"_{name}")
         else:
             cls._sql_constraints = list(constraints)
+        return cls
+
+    return decorate
+
+
+def activity_client_fields(*names):
+    """Class decorator of ``mail.activity`` sending the fields ``names`` to the web client with each activity:
+    18.0 sends all the fields (``_to_store`` reads them all), 19.0 only those ``_to_store_defaults`` lists."""
+
+    def decorate(cls):
+        if ODOO_19:
+
+            def _to_store_defaults(self, target):
+                return [*super(cls, self)._to_store_defaults(target), *names]
+
+            cls._to_store_defaults = _to_store_defaults
         return cls
 
     return decorate

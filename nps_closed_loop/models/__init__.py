@@ -4,10 +4,13 @@ from . import nps_message_mixin
 from . import ir_actions_server
 from . import base_automation
 from . import nps_campaign
+from . import nps_campaign_schedule
 from . import nps_relationship_queue
 from . import nps_survey
 from . import nps_callback_counter
 from . import nps_survey_send
+from . import nps_survey_loop
+from . import nps_survey_privacy
 from . import nps_reason
 from . import nps_overview
 from . import mail_activity
@@ -15,10 +18,8 @@ from . import res_partner
 from . import res_company
 from . import sale_order
 from . import res_config_settings
-from . import ir_http
 from . import mail_mail
 from . import sms_sms
 from . import mail_thread
-from . import res_partner_gdpr
 from . import nps_improvement
 from . import res_groups

@@ -101,7 +101,8 @@ class IrActionsServer(models.Model):
         records = eval_context.get("records") or eval_context.get("record")
         if not records or not self.nps_campaign_id:
             return False
-        self.nps_campaign_id.sudo()._nps_schedule_from_records(
+        self.env["nps.campaign.schedule"].sudo()._schedule_records(
+            self.nps_campaign_id.sudo(),
             records,
             partner_field=self.nps_partner_field_id.name or "partner_id",
             user_field=self.nps_user_field_id.name,

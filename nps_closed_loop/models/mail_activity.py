@@ -1,11 +1,13 @@
 from datetime import datetime, time
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.tools import plaintext2html
 
+from .. import compat
 
+
+# the "Done" button of the chatter needs the flag (see static/src/activity)
+@compat.activity_client_fields("nps_is_callback")
 class MailActivity(models.Model):
     _inherit = "mail.activity"
 
@@ -20,11 +22,6 @@ class MailActivity(models.Model):
         callbacks = self._nps_callback_activities()
         for activity in self:
             activity.nps_is_callback = activity in callbacks
-
-    def _to_store_defaults(self, target):
-        # What the web client gets of an activity: all its fields in 18.0, a list in 19.0 (only it calls this)
-        # to which the flag the "Done" button needs is added.
-        return [*super()._to_store_defaults(target), "nps_is_callback"]
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -56,7 +53,7 @@ class MailActivity(models.Model):
         surveys = self.env["nps.survey"].browse(callbacks.mapped("res_id"))
         if not (feedback and callbacks):
             result = super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
-            surveys._nps_callback_done()
+            self.env["nps.survey.loop"]._callback_done(surveys)
             return result
         # What the customer said on a callback goes to the survey's internal notes (NPS users only), never
         # to the "done" message in the chatter, read by the salesperson and the employee they dealt with.
@@ -64,10 +61,10 @@ class MailActivity(models.Model):
             feedback=feedback, attachment_ids=attachment_ids
         )
         callback_messages, callback_next = super(MailActivity, callbacks)._action_done(attachment_ids=attachment_ids)
-        # sudo: the assignee just marked their callback done, which super() allowed
-        for survey in surveys.sudo():
-            survey.loop_notes = Markup(survey.loop_notes or "") + plaintext2html(feedback)
-        surveys._nps_callback_done()
+        # added to the notes, signed by the assignee, who just marked their callback done (super() allowed it)
+        loop = self.env["nps.survey.loop"]
+        loop._add_note(surveys, plaintext2html(feedback))
+        loop._callback_done(surveys)
         return messages + callback_messages, next_activities + callback_next
 
     def _nps_callback_activities(self):
@@ -81,7 +78,8 @@ class MailActivity(models.Model):
     def _nps_check_callback_assignee(self):
         """Never the original contact nor the salesperson, however the activity is (re)assigned."""
         for activity in self.sudo()._nps_callback_activities():
-            self.env["nps.survey"].sudo().browse(activity.res_id)._nps_check_callback_user(activity.user_id)
+            survey = self.env["nps.survey"].sudo().browse(activity.res_id)
+            self.env["nps.survey.loop"]._check_callback_user(survey, activity.user_id)
 
     def _nps_sync_callback_user(self):
         """A callback scheduled or reassigned by hand: the survey's loop follows.

@@ -2,6 +2,8 @@ import logging
 
 from odoo import models
 
+from .. import compat
+
 _logger = logging.getLogger(__name__)
 
 
@@ -12,16 +14,18 @@ class MailMail(models.Model):
     _name = "mail.mail"
     _inherit = ["mail.mail", "nps.message.mixin"]
 
-    def _postprocess_sent_message(self, success_pids, *args, failure_reason=False, failure_type=None, **kwargs):
+    def _postprocess_sent_message(self, success_pids, success_emails=None, failure_reason=False, failure_type=None):
         # Called by _send() once per email tried, and by send() for a whole batch when the mail server is
         # unreachable. Read what is needed first: a delivered email with auto_delete is unlinked by super().
-        # (19.0 adds success_emails: passed on as received, in *args or **kwargs.)
+        # success_emails exists in one series only: compat passes it on where it does.
         outcomes = []
         if survey_mails := self.sudo().filtered("nps_survey_id"):
             self.check_access("write")  # whoever may process the emails (the queue) updates their surveys
             outcomes = survey_mails._nps_delivery_outcomes(failure_reason, failure_type)
         result = super()._postprocess_sent_message(
-            success_pids, *args, failure_reason=failure_reason, failure_type=failure_type, **kwargs
+            *compat.sent_message_arguments(success_pids, success_emails),
+            failure_reason=failure_reason,
+            failure_type=failure_type,
         )
         if outcomes:
             self._nps_report_delivery(outcomes)

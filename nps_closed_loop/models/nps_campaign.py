@@ -1,22 +1,12 @@
-import hashlib
 import random
-from collections import Counter
-from datetime import datetime, time, timedelta
-
-import pytz
+from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.exceptions import ValidationError
 
 from .. import compat
 from .nps_score import DEFAULT_CALLBACK_SLA_HOURS, REACHED_STATES
-from .nps_sql import lock_rows_skip_locked
-from .nps_statistics import SIGNIFICANT_P_VALUE, nps_figures, two_proportion_p_value
-
-
-def _percent(part, whole):
-    return 100.0 * part / whole if whole else 0.0
+from .nps_statistics import nps_figures, percent
 
 
 @compat.sql_constraints(
@@ -178,12 +168,6 @@ class NpsCampaign(models.Model):
         help="Unanswered surveys expire this many days after they were sent. 0: never.",
     )
     # context rules: hold back a due survey while the customer's situation makes it inappropriate
-    hold_open_ticket = fields.Boolean(
-        string="Hold while a ticket is open",
-        help="A survey waits while the customer's company has an open ticket in the helpdesk (OCA Helpdesk or "
-        "Odoo Helpdesk; no effect without a helpdesk). It is checked again at each run, sent once the tickets "
-        "are closed, and cancelled if still held after the expiry delay.",
-    )
     hold_unpaid_invoice = fields.Boolean(
         string="Hold while an invoice is unpaid",
         help="A survey waits while the customer's company has a posted invoice past its due date and not paid, "
@@ -216,7 +200,6 @@ class NpsCampaign(models.Model):
         groups="nps_closed_loop.group_nps_manager",
         help="Automation rules that schedule this campaign's surveys.",
     )
-    helpdesk_available = fields.Boolean(compute="_compute_helpdesk_available")
     relationship_queue_ids = fields.One2many(
         "nps.relationship.queue",
         "campaign_id",
@@ -394,7 +377,7 @@ class NpsCampaign(models.Model):
             campaign.survey_count = values["total"]
             campaign.sent_count = values["sent"]
             campaign.answered_count = values["answered"]
-            campaign.response_rate = _percent(values["answered"], values["sent"])
+            campaign.response_rate = percent(values["answered"], values["sent"]) or 0.0
             campaign.nps = values["nps"]
 
     @api.depends("survey_ids.state", "survey_ids.category")
@@ -423,9 +406,6 @@ class NpsCampaign(models.Model):
         for campaign in self:
             campaign.automation_ids = campaign.action_server_ids.base_automation_id
 
-    def _compute_helpdesk_available(self):
-        self.helpdesk_available = "helpdesk.ticket" in self.env
-
     @api.depends("relationship_queue_ids")
     def _compute_relationship_pending_count(self):
         # a bare count, shown to whoever reads the campaign: the queued customers themselves stay hidden
@@ -447,57 +427,30 @@ class NpsCampaign(models.Model):
         repurchase window after the answer. Later NPS and recovery: from the answered follow-up surveys.
         Aggregates shown to whoever reads the campaign, as its other statistics.
         """
-        figures = {}
-        if self.ids:
-            # the report's _depends flushes what it reads
-            groups = (
-                self.env["nps.holdout.report"]
-                .sudo()
-                ._read_group(
-                    [("campaign_id", "in", self.ids)],
-                    ["campaign_id", "loop_group"],
-                    [
-                        "__count",
-                        "repurchased_count:sum",
-                        "followup_count:sum",
-                        "later_nps:avg",
-                        "recovered_count:sum",
-                        "contact_refused_count:sum",
-                    ],
-                )
-            )
-            for campaign, group, count, repurchased, followups, later_nps, recovered, refused in groups:
-                figures[campaign.id, group] = {
-                    "count": count,
-                    "repurchased": repurchased,
-                    "followups": followups,
-                    "later_nps": later_nps or 0.0,
-                    "recovered": recovered,
-                    "refused": refused,
-                }
-        empty = {"count": 0, "repurchased": 0, "followups": 0, "later_nps": 0.0, "recovered": 0, "refused": 0}
+        report = self.env["nps.holdout.report"].sudo()
+        # the report's _depends flushes what it reads
+        domain = [("campaign_id", "in", self.ids)]
+        comparisons = report._nps_holdout_comparison(domain, ["campaign_id"]) if self.ids else {}
+        empty = report._nps_holdout_compare({})
         for campaign in self:
-            called = figures.get((campaign.id, "called"), empty)
-            control = figures.get((campaign.id, "control"), empty)
-            refused = figures.get((campaign.id, "refused"), empty)
+            comparison = comparisons.get((campaign._origin,), empty)
+            called, control = comparison["called"], comparison["control"]
             campaign.called_detractor_count = called["count"]
             campaign.holdout_detractor_count = control["count"]
-            campaign.contact_refused_count = called["refused"] + control["refused"] + refused["refused"]
-            campaign.called_repurchase_rate = _percent(called["repurchased"], called["count"])
-            campaign.holdout_repurchase_rate = _percent(control["repurchased"], control["count"])
+            campaign.contact_refused_count = comparison["contact_refused"]
+            # Float fields hold no "no figure": 0 on an empty base, as the form always showed
+            campaign.called_repurchase_rate = called["repurchase_rate"] or 0.0
+            campaign.holdout_repurchase_rate = control["repurchase_rate"] or 0.0
             campaign.called_followup_count = called["followups"]
             campaign.holdout_followup_count = control["followups"]
-            campaign.called_later_nps = called["later_nps"]
-            campaign.holdout_later_nps = control["later_nps"]
-            campaign.called_recovery_rate = _percent(called["recovered"], called["followups"])
-            campaign.holdout_recovery_rate = _percent(control["recovered"], control["followups"])
-            for measure, successes, counts in (
-                ("repurchase", "repurchased", "count"),
-                ("recovery", "recovered", "followups"),
-            ):
-                p_value = two_proportion_p_value(called[successes], called[counts], control[successes], control[counts])
+            campaign.called_later_nps = called["later_nps"] or 0.0
+            campaign.holdout_later_nps = control["later_nps"] or 0.0
+            campaign.called_recovery_rate = called["recovery_rate"] or 0.0
+            campaign.holdout_recovery_rate = control["recovery_rate"] or 0.0
+            for measure in ("repurchase", "recovery"):
+                p_value = comparison[measure]["p_value"]
                 campaign[f"{measure}_p_value"] = 1.0 if p_value is None else p_value
-                campaign[f"{measure}_significant"] = p_value is not None and p_value < SIGNIFICANT_P_VALUE
+                campaign[f"{measure}_significant"] = comparison[measure]["significant"]
 
     # ------------------------------------------------------------------
     # Constraints
@@ -582,15 +535,6 @@ class NpsCampaign(models.Model):
             context={}
         )
 
-    def action_add_trigger_ticket_closed(self):
-        """Preset: a survey when a helpdesk ticket is closed."""
-        self.ensure_one()
-        if "helpdesk.ticket" not in self.env:
-            raise UserError(self.env._("No helpdesk app is installed."))
-        return self._nps_create_automation(
-            "helpdesk.ticket", self._nps_ticket_closed_trigger_values()
-        )._get_records_action(context={})
-
     def action_open_relationship_wizard(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("nps_closed_loop.nps_relationship_wizard_action")
@@ -607,25 +551,11 @@ class NpsCampaign(models.Model):
             "trg_selection_field_id": self.env.ref("sale.selection__sale_order__state__sale").id,
         }
 
-    @api.model
-    def _nps_ticket_closed_flag(self):
-        """The stage field that says a ticket is closed: OCA helpdesk_mgmt flags closing stages with
-        ``closed``; Odoo Enterprise folds them. Only with a helpdesk installed."""
-        stage_model = self.env["helpdesk.ticket"]._fields["stage_id"].comodel_name
-        return "closed" if "closed" in self.env[stage_model]._fields else "fold"
-
-    @api.model
-    def _nps_ticket_closed_trigger_values(self):
-        flag = self._nps_ticket_closed_flag()
-        return {
-            "trigger": "on_create_or_write",
-            # reopened then closed again also passes: the one-survey-per-document rule stops a second survey
-            "filter_pre_domain": repr([(f"stage_id.{flag}", "=", False)]),
-            "filter_domain": repr([(f"stage_id.{flag}", "=", True)]),
-        }
-
     def _nps_create_automation(self, model_name, trigger_values):
         """An active automation rule on ``model_name`` whose action schedules this campaign's surveys.
+
+        Extension point for what starts a survey: the core's presets (sales order confirmed) and the
+        bridge addons' (the tickets bridge: ticket closed) call it with their model and rule values.
 
         NPS managers may add these presets without being administrators: the rule and its action are
         built here, never from what the user typed, so they are created as superuser once the user
@@ -658,31 +588,8 @@ class NpsCampaign(models.Model):
         )
         return automation
 
-    @api.model
-    def _nps_setup_helpdesk_campaign(self, force=False):
-        """Create the "After ticket closed" campaign and its rule when a helpdesk app is installed.
-
-        Runs at install and update, once only (a campaign the admin deleted is not resurrected),
-        and from the NPS settings (``force``) when the helpdesk app came later.
-        """
-        if "helpdesk.ticket" not in self.env:
-            return self.browse()
-        campaign = self.env.ref("nps_closed_loop.nps_campaign_ticket_closed", raise_if_not_found=False)
-        if campaign:
-            return campaign
-        params = self.env["ir.config_parameter"].sudo()
-        if not force and params.get_param("nps_closed_loop.helpdesk_campaign_created"):
-            return self.browse()
-        campaign = self.create({"name": self.env._("After ticket closed"), "sequence": 20})
-        self.env["ir.model.data"]._update_xmlids(
-            [{"xml_id": "nps_closed_loop.nps_campaign_ticket_closed", "record": campaign, "noupdate": True}]
-        )
-        campaign._nps_create_automation("helpdesk.ticket", self._nps_ticket_closed_trigger_values())
-        params.set_param("nps_closed_loop.helpdesk_campaign_created", "1")
-        return campaign
-
     # ------------------------------------------------------------------
-    # Scheduling: who gets a survey, and when
+    # Sending settings, as the scheduling (nps.campaign.schedule) and the sending (nps.survey.send) read them
     # ------------------------------------------------------------------
     def _nps_send_weekdays(self):
         self.ensure_one()
@@ -695,220 +602,10 @@ class NpsCampaign(models.Model):
             return ["sms", "email"] if reminder else ["email", "sms"]
         return [self.channel]
 
-    def _nps_next_send_date(self, partner, date):
-        """First moment from ``date`` (naive UTC) inside the send window, in the customer's time zone."""
-        self.ensure_one()
-        if not self.send_window:
-            return date
-        tz_name = partner.tz or self.company_id.partner_id.tz or "UTC"
-        try:
-            tz = pytz.timezone(tz_name)
-        except pytz.UnknownTimeZoneError:
-            tz = pytz.utc
-        local = pytz.utc.localize(date).astimezone(tz)
-        weekdays = self._nps_send_weekdays()
-        for offset in range(8):
-            day = local.date() + timedelta(days=offset)
-            if day.weekday() not in weekdays:
-                continue
-            start = tz.localize(datetime.combine(day, time()) + timedelta(hours=self.send_hour_from))
-            end = tz.localize(datetime.combine(day, time()) + timedelta(hours=self.send_hour_to))
-            candidate = max(local, start)
-            if candidate < end:
-                return candidate.astimezone(pytz.utc).replace(tzinfo=None)
-        return date
-
-    def _nps_sampled(self, partner, record, now):
-        """Deterministic draw: the same document always gets the same answer, even when triggered again."""
-        self.ensure_one()
-        if self.sampling_rate >= 100:
-            return True
-        if self.sampling_rate <= 0:
-            return False
-        key = f"{self.id}:{record._name}:{record.id}" if record else f"{self.id}:{partner.id}:{now.date()}"
-        draw = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64
-        return draw * 100 < self.sampling_rate
-
     def _nps_quiet_field(self):
         """The survey field the quiet period is counted on: the contact, or its whole company."""
         self.ensure_one()
         return "commercial_partner_id" if self.quiet_period_scope == "company" else "partner_id"
-
-    def _nps_quiet_key(self, partner):
-        self.ensure_one()
-        return partner.commercial_partner_id.id if self._nps_quiet_field() == "commercial_partner_id" else partner.id
-
-    def _nps_recently_surveyed(self, partners, now):
-        """Keys (contacts or companies, per the scope) surveyed within the quiet period, or about to be."""
-        self.ensure_one()
-        if not self.quiet_period_days or not partners:
-            return set()
-        field = self._nps_quiet_field()
-        keys = partners.commercial_partner_id.ids if field == "commercial_partner_id" else partners.ids
-        since = now - timedelta(days=self.quiet_period_days)
-        return set(self.env["nps.survey"]._nps_last_survey_dates(field, keys, since, include_scheduled=True))
-
-    def _nps_filter_entries(self, entries, now, sample=True):
-        """Split candidates into those to survey and a count of the others per reason; writes nothing.
-
-        ``entries``: dicts with ``partner``, ``user`` and ``record`` (the source document, or None).
-        ``sample``: False when the draw was made already (customers queued by the relationship wizard).
-        """
-        self.ensure_one()
-        excluded = Counter()
-        if not self.active:
-            excluded[self.env._("Campaign archived")] = len(entries)
-            return [], excluded
-        documents = {}
-        for entry in entries:
-            if entry["record"]:
-                documents.setdefault(entry["record"]._name, set()).add(entry["record"].id)
-        surveyed_documents = set()
-        for model_name, res_ids in documents.items():
-            groups = (
-                self.env["nps.survey"]
-                .sudo()
-                ._read_group([("res_model", "=", model_name), ("res_id", "in", list(res_ids))], ["res_id"])
-            )
-            surveyed_documents.update((model_name, res_id) for (res_id,) in groups)
-        partners = self.env["res.partner"].union(*(entry["partner"] for entry in entries if entry["partner"]))
-        recent = self._nps_recently_surveyed(partners, now)
-        kept = []
-        for entry in entries:
-            partner, record = entry["partner"], entry["record"]
-            document = (record._name, record.id) if record else None
-            if not partner:
-                reason = self.env._("No customer")
-            elif document in surveyed_documents:
-                reason = self.env._("Document already surveyed")
-            elif (
-                record and "company_id" in record._fields and record.company_id and record.company_id != self.company_id
-            ):
-                reason = self.env._("Document of another company")
-            elif self._nps_quiet_key(partner) in recent:
-                reason = self.env._("Surveyed recently (quiet period)")
-            elif sample and not self._nps_sampled(partner, record, now):
-                reason = self.env._("Not drawn (sampling)")
-            else:
-                reason = None
-            if reason:
-                excluded[reason] += 1
-                continue
-            if self.quiet_period_days:
-                recent.add(self._nps_quiet_key(partner))
-            if document:
-                surveyed_documents.add(document)
-            kept.append(entry)
-        return kept, excluded
-
-    def _nps_schedule(self, entries, now=None, sample=True):
-        """Schedule one survey per kept entry, all created at once; return (surveys, excluded per reason)."""
-        self.ensure_one()
-        now = now or fields.Datetime.now()
-        kept, excluded = self._nps_filter_entries(entries, now, sample=sample)
-        send_date = now + timedelta(hours=self.delay_hours)
-        channel = "sms" if self.channel == "sms" else "email"
-        vals_list = [
-            {
-                "partner_id": entry["partner"].id,
-                "campaign_id": self.id,
-                "company_id": self.company_id.id,
-                "res_model": entry["record"]._name if entry["record"] else False,
-                "res_id": entry["record"].id if entry["record"] else False,
-                "contact_user_id": entry["user"].id if entry["user"] else False,
-                "channel": channel,
-                "state": "scheduled",
-                "scheduled_date": self._nps_next_send_date(entry["partner"], send_date),
-            }
-            for entry in kept
-        ]
-        # Access was checked by the caller (server action runner, wizard for managers).
-        surveys = (
-            self.env["nps.survey"]
-            .sudo()
-            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
-            .create(vals_list)
-        )
-        if surveys:
-            # not env.ref(), which checks that the record exists with a query at every confirmed order
-            cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
-                "nps_closed_loop.ir_cron_nps_send_surveys", raise_if_not_found=False
-            )
-            if cron_id:
-                self.env["ir.cron"].sudo().browse(cron_id)._trigger(min(surveys.mapped("scheduled_date")))
-        return surveys, excluded
-
-    def _nps_schedule_from_records(self, records, partner_field="partner_id", user_field="user_id"):
-        """Schedule the surveys of triggering documents (used by the "Send NPS survey" server action)."""
-        self.ensure_one()
-        entries = [
-            {
-                "partner": record[partner_field] if partner_field in record._fields else None,
-                "user": record[user_field] if user_field and user_field in record._fields else None,
-                "record": record,
-            }
-            for record in records
-        ]
-        return self._nps_schedule(entries)[0]
-
-    # ------------------------------------------------------------------
-    # Relationship NPS queue
-    # ------------------------------------------------------------------
-    def _nps_enqueue_partners(self, partners):
-        """Queue customers for the cron, which creates and sends their surveys in batches.
-
-        Customers queued already for this campaign are skipped, not queued twice: one INSERT,
-        whatever the size of the segment or of the queue.
-        """
-        self.ensure_one()
-        queue = self.env["nps.relationship.queue"]
-        queue.check_access("create")
-        if not partners:
-            return
-        self.env.execute_query(
-            SQL(
-                """
-                INSERT INTO %(table)s (campaign_id, partner_id, company_id, create_uid, create_date, write_uid, write_date)
-                SELECT %(campaign_id)s, partner_id, %(company_id)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM unnest(%(partner_ids)s::int[]) AS partner_id
-                    ON CONFLICT (campaign_id, partner_id) DO NOTHING
-                """,
-                table=SQL.identifier(queue._table),
-                campaign_id=self.id,
-                company_id=self.company_id.id,
-                uid=self.env.uid,
-                now=SQL("(now() AT TIME ZONE 'UTC')"),
-                partner_ids=partners.ids,
-            )
-        )
-        # written behind the ORM's back: forget what it may have read of the queue
-        queue.invalidate_model()
-        self.invalidate_recordset(["relationship_queue_ids", "relationship_pending_count"])
-        self.env.ref("nps_closed_loop.ir_cron_nps_send_surveys").sudo()._trigger()
-
-    @api.model
-    def _nps_process_relationship_queues(self, batch_size, now=None):
-        """Create the surveys of up to ``batch_size`` queued customers; return (done, remaining).
-
-        The rows taken are locked until the end of the transaction and those locked by another
-        worker are skipped: two workers never take the same customer, nor wait for each other.
-        """
-        queue = self.env["nps.relationship.queue"].sudo()
-        rows = lock_rows_skip_locked(queue, ["id", "campaign_id", "partner_id"], batch_size)
-        if not rows:
-            return 0, 0
-        partner_ids_per_campaign = {}
-        for _row_id, campaign_id, partner_id in rows:
-            partner_ids_per_campaign.setdefault(campaign_id, []).append(partner_id)
-        for campaign_id, partner_ids in partner_ids_per_campaign.items():
-            partners = self.env["res.partner"].browse(partner_ids)
-            self.browse(campaign_id)._nps_schedule(
-                [{"partner": partner, "user": partner.user_id, "record": None} for partner in partners],
-                now=now,
-                sample=False,
-            )
-        queue.browse([row[0] for row in rows]).unlink()
-        return len(rows), queue.search_count([])
 
     # ------------------------------------------------------------------
     # Closing the loop

@@ -1,12 +1,3 @@
-"""The figures of the NPS Overview dashboard, gathered on the server in one call and in aggregate queries,
-and the analysis of the comment themes (NPS per theme, the words no theme covers yet).
-
-Everybody with access to the NPS menu sees the company-level figures of the companies selected in the
-company switcher, whatever customers they serve: the dashboard shows no answer, no customer and no
-comment. What compares employees (callbacks per agent) is for NPS managers only; the words of the comments
-no theme covers are for NPS users only.
-"""
-
 from collections import Counter, defaultdict
 from datetime import datetime, time
 
@@ -19,7 +10,8 @@ from odoo.tools import SQL
 
 from .. import compat
 from .nps_score import REACHED_STATES
-from .nps_statistics import SIGNIFICANT_P_VALUE, nps_figures, two_proportion_p_value
+from .nps_sql import callback_due
+from .nps_statistics import nps_figures, percent
 from .nps_theme import SIGNIFICANT_WORD, STOP_WORDS, ThemeMatcher, normalise
 
 OVERVIEW_PERIODS = (3, 6, 12, 24)
@@ -27,23 +19,20 @@ DEFAULT_PERIOD = 12
 TOP_THEMES = 8
 
 
-def compare_rates(hits_a, count_a, hits_b, count_b):
-    """``hits_a / count_a`` against ``hits_b / count_b``: the difference in points and whether it is
-    significant (two-proportion z-test, 95 %)."""
-    p_value = two_proportion_p_value(hits_a, count_a, hits_b, count_b)
-    return {
-        "difference": 100.0 * (hits_a / count_a - hits_b / count_b) if count_a and count_b else None,
-        "p_value": p_value,
-        "significant": p_value is not None and p_value < SIGNIFICANT_P_VALUE,
-    }
+class NpsOverview(models.AbstractModel):
+    """The figures of the NPS Overview dashboard, gathered on the server in one call and in aggregate
+    queries over the surveys and the NPS reports, and the analysis of the comment themes (NPS per theme,
+    the words no theme covers yet).
 
+    Every employee (checked by :meth:`get_nps_overview`: a model without records has no access rights)
+    sees the company-level figures of the companies selected in the company switcher, whatever customers
+    they serve: the dashboard shows no answer, no customer and no comment. What compares employees
+    (callbacks per agent) is for NPS managers only; the words of the comments no theme covers are for NPS
+    users only. The figures are computed as the system, on domains built here, never from the caller.
+    """
 
-def percent(part, whole):
-    return 100.0 * part / whole if whole else None
-
-
-class NpsSurvey(models.Model):
-    _inherit = "nps.survey"
+    _name = "nps.overview"
+    _description = "NPS Overview"
 
     @api.model
     def get_nps_overview(self, filters=None):
@@ -77,7 +66,7 @@ class NpsSurvey(models.Model):
         period = [*scope, ("answer_date", ">=", since)]
         answered = [*period, ("category", "!=", False)]
         # company-level figures for whoever opens the dashboard: computed as the system, on the domain above
-        surveys = self.sudo()
+        figures = self.sudo()
         overview = {
             "filters": {
                 "months": months,
@@ -85,27 +74,27 @@ class NpsSurvey(models.Model):
                 "company_id": filters.get("company_id") or False,
                 "since": fields.Date.to_string(first_day),
             },
-            "options": self._nps_overview_options(),
+            "options": self._options(),
             "access": {"agents": is_manager, "words": is_nps_user, "surveys": is_nps_user},
             "domain": answered,
-            "nps": surveys._nps_overview_score(answered),
-            "trend": surveys._nps_overview_trend(period, first_day, today),
-            "funnel": surveys._nps_overview_funnel([*scope, ("scheduled_date", ">=", since)]),
-            "callbacks": surveys._nps_overview_callbacks(answered),
-            "revenue_at_risk": surveys._nps_overview_revenue_at_risk(answered),
-            "themes": surveys._nps_overview_themes(answered),
-            "holdout": surveys._nps_overview_holdout(period),
+            "nps": figures._score(answered),
+            "trend": figures._trend(period, first_day, today),
+            "funnel": figures._funnel([*scope, ("scheduled_date", ">=", since)]),
+            "callbacks": figures._callbacks(answered),
+            "revenue_at_risk": figures._revenue_at_risk(answered),
+            "themes": figures._themes(answered),
+            "holdout": figures._holdout(period),
         }
         if is_manager:
-            overview["agents"] = surveys._nps_overview_agents(answered)
+            overview["agents"] = figures._agents(answered)
         if is_nps_user:
             overview["uncovered_words"] = [
-                {"word": word, "count": count} for word, count in surveys._nps_uncovered_words(answered)
+                {"word": word, "count": count} for word, count in figures._uncovered_words(answered)
             ]
         return overview
 
     @api.model
-    def _nps_overview_options(self):
+    def _options(self):
         # the campaigns worth filtering on: those with surveys, archived ones included
         campaigns = (
             self.env["nps.campaign"]
@@ -119,8 +108,8 @@ class NpsSurvey(models.Model):
         }
 
     @api.model
-    def _nps_overview_score(self, domain):
-        counts = dict(self._read_group(domain, ["category"], ["__count"]))
+    def _score(self, domain):
+        counts = dict(self.env["nps.survey"]._read_group(domain, ["category"], ["__count"]))
         promoters, passives, detractors = (counts.get(name, 0) for name in ("promoter", "passive", "detractor"))
         count = promoters + passives + detractors
         nps, margin, significant = nps_figures(count, promoters, detractors)
@@ -135,9 +124,9 @@ class NpsSurvey(models.Model):
         }
 
     @api.model
-    def _nps_overview_funnel(self, domain):
+    def _funnel(self, domain):
         """The surveys planned in the period, how many reached the customer and how many were answered."""
-        counts = dict(self._read_group(domain, ["state"], ["__count"]))
+        counts = dict(self.env["nps.survey"]._read_group(domain, ["state"], ["__count"]))
         planned = sum(counts.values())
         sent = sum(counts.get(state, 0) for state in REACHED_STATES)
         answered = counts.get("answered", 0)
@@ -152,18 +141,19 @@ class NpsSurvey(models.Model):
         }
 
     @api.model
-    def _nps_overview_callbacks(self, domain):
+    def _callbacks(self, domain):
         """Callbacks of the answers of the period: on time against the SLA, and detractors won back."""
-        query = self._search(compat.domain_and(domain, [("loop_state", "!=", "none")]))
-        self.flush_model()
-        table = SQL.identifier(self._table)
+        surveys = self.env["nps.survey"]
+        query = surveys._search(compat.domain_and(domain, [("loop_state", "!=", "none")]))
+        surveys.flush_model()
+        table = SQL.identifier(surveys._table)
         now = fields.Datetime.now()
         (row,) = self.env.execute_query(
             query.select(
                 SQL(
                     """
                     COUNT(*),
-                    COUNT(*) FILTER (WHERE %(t)s.first_contact_date IS NOT NULL OR %(t)s.callback_deadline < %(now)s),
+                    COUNT(*) FILTER (WHERE %(due)s),
                     COUNT(*) FILTER (WHERE %(t)s.sla_met),
                     COUNT(*) FILTER (WHERE %(t)s.loop_state = 'open'),
                     COUNT(*) FILTER (WHERE %(t)s.loop_state = 'open' AND %(t)s.callback_deadline < %(now)s),
@@ -174,6 +164,7 @@ class NpsSurvey(models.Model):
                     """,
                     t=table,
                     now=now,
+                    due=callback_due(table, now),
                 )
             )
         )
@@ -192,7 +183,7 @@ class NpsSurvey(models.Model):
         }
 
     @api.model
-    def _nps_overview_revenue_at_risk(self, domain):
+    def _revenue_at_risk(self, domain):
         """What the detractors' companies were invoiced (the NPS report's revenue at risk), per currency."""
         groups = (
             self.env["nps.report"]
@@ -208,94 +199,50 @@ class NpsSurvey(models.Model):
         ]
 
     @api.model
-    def _nps_overview_themes(self, domain):
-        figures = self._nps_theme_figures(domain)
+    def _themes(self, domain):
+        figures = self._theme_figures(domain)
         return {
             "total": figures["total"],
             "top": [theme for theme in figures["themes"] if theme["detractors"]][:TOP_THEMES],
         }
 
     @api.model
-    def _nps_overview_holdout(self, domain):
-        """Detractors called back against the control group, from the callback effect report: repurchase
-        within the campaign's window and recovery at the follow-up survey, each difference tested
-        (two-proportion z-test, 95 %)."""
-        groups = (
-            self.env["nps.holdout.report"]
-            .sudo()
-            ._read_group(
-                [*domain, ("loop_group", "in", ("called", "control"))],
-                ["loop_group"],
-                ["__count", "repurchased_count:sum", "followup_count:sum", "recovered_count:sum"],
-            )
-        )
-        figures = {
-            group: {"count": count, "repurchased": repurchased, "followups": followups, "recovered": recovered}
-            for group, count, repurchased, followups, recovered in groups
-        }
-        empty = {"count": 0, "repurchased": 0, "followups": 0, "recovered": 0}
-        called, control = figures.get("called", empty), figures.get("control", empty)
-        for group in (called, control):
-            group["repurchase_rate"] = percent(group["repurchased"], group["count"])
-            group["recovery_rate"] = percent(group["recovered"], group["followups"])
-        return {
-            "called": called,
-            "control": control,
-            "repurchase": compare_rates(
-                called["repurchased"], called["count"], control["repurchased"], control["count"]
-            ),
-            "recovery": compare_rates(
-                called["recovered"], called["followups"], control["recovered"], control["followups"]
-            ),
-        }
+    def _holdout(self, domain):
+        """Detractors called back against the control group, from the callback effect report (as the
+        campaign's "Closing the loop" tab): repurchase within the campaign's window and recovery at the
+        follow-up survey, each difference tested (two-proportion z-test, 95 %)."""
+        return self.env["nps.holdout.report"].sudo()._nps_holdout_comparison(domain)[()]
 
     @api.model
-    def _nps_overview_trend(self, domain, first_day, last_day):
+    def _trend(self, domain, first_day, last_day):
         """The NPS of each month from ``first_day`` to ``last_day`` with its margin, from the NPS report;
         months without answers included (no NPS)."""
-        report = self.env["nps.report"].sudo()
-        trend = {point["period"]: point for point in report.get_nps_trend(domain, "month")}
-        months = []
-        month = first_day
-        while month <= last_day:
-            key = month.isoformat()
-            months.append(
-                trend.get(key)
-                or {
-                    "period": key,
-                    "label": report._nps_period_label(month, "month"),
-                    "count": 0,
-                    "nps": None,
-                    "margin": None,
-                    "significant": False,
-                }
-            )
-            month += relativedelta(months=1)
-        return months
+        return self.env["nps.report"].sudo()._nps_trend(domain, "month", (first_day, last_day))
 
     @api.model
-    def _nps_overview_agents(self, domain):
+    def _agents(self, domain):
         """Callbacks per agent: count, on time, recovered. Compares employees: NPS managers only."""
         if not self.env.user.has_group("nps_closed_loop.group_nps_manager"):
             raise AccessError(self.env._("Only NPS managers compare the agents who call customers back."))
-        query = self._search(
+        surveys = self.env["nps.survey"]
+        query = surveys._search(
             compat.domain_and(domain, [("loop_state", "!=", "none"), ("callback_user_id", "!=", False)])
         )
-        table = SQL.identifier(self._table)
+        table = SQL.identifier(surveys._table)
         query.groupby = SQL("%s.callback_user_id", table)
-        self.flush_model()
+        surveys.flush_model()
         rows = self.env.execute_query(
             query.select(
                 SQL(
                     """
                     %(t)s.callback_user_id,
                     COUNT(*),
-                    COUNT(*) FILTER (WHERE %(t)s.first_contact_date IS NOT NULL OR %(t)s.callback_deadline < %(now)s),
+                    COUNT(*) FILTER (WHERE %(due)s),
                     COUNT(*) FILTER (WHERE %(t)s.sla_met),
                     COUNT(*) FILTER (WHERE %(t)s.recovered)
                     """,
                     t=table,
-                    now=fields.Datetime.now(),
+                    due=callback_due(table, fields.Datetime.now()),
                 )
             )
         )
@@ -319,7 +266,7 @@ class NpsSurvey(models.Model):
     # Comment themes
     # ------------------------------------------------------------------
     @api.model
-    def _nps_theme_figures(self, domain):
+    def _theme_figures(self, domain):
         """Answers of ``domain`` per theme, each answer counted once in each of its themes: count, NPS and
         detractors per theme. An answer may have several themes, so the themes' counts do not add up to the
         total: the total (count, NPS, detractors, answers without theme) is computed apart, and does not
@@ -328,14 +275,15 @@ class NpsSurvey(models.Model):
         :return: ``{"total": {...}, "themes": [{"id", "name", "color", "count", "nps", "detractors",
             "detractor_share"}]}``, themes with most detractors first.
         """
-        query = self._search(compat.domain_and(domain, [("category", "!=", False)]))
+        surveys = self.env["nps.survey"]
+        query = surveys._search(compat.domain_and(domain, [("category", "!=", False)]))
         answers = query.subselect(
-            SQL.identifier(self._table, "id"),
-            SQL.identifier(self._table, "nps_value"),
-            SQL.identifier(self._table, "category"),
+            SQL.identifier(surveys._table, "id"),
+            SQL.identifier(surveys._table, "nps_value"),
+            SQL.identifier(surveys._table, "category"),
         )
-        self.flush_model(["nps_value", "category", "theme_ids"])
-        rel = SQL.identifier(self._fields["theme_ids"].relation)
+        surveys.flush_model(["nps_value", "category", "theme_ids"])
+        rel = SQL.identifier(surveys._fields["theme_ids"].relation)
         total_row = self.env.execute_query(
             SQL(
                 """
@@ -370,7 +318,7 @@ class NpsSurvey(models.Model):
                 "count": theme_count,
                 "nps": float(theme_nps),
                 "detractors": theme_detractors,
-                "detractor_share": 100.0 * theme_detractors / detractors if detractors else 0.0,
+                "detractor_share": percent(theme_detractors, detractors),
             }
             for reason_id, theme_count, theme_nps, theme_detractors in rows
         ]
@@ -386,7 +334,7 @@ class NpsSurvey(models.Model):
         }
 
     @api.model
-    def _nps_uncovered_words(self, domain, limit=20, max_answers=5000):
+    def _uncovered_words(self, domain, limit=20, max_answers=5000):
         """The words detractors of ``domain`` use most in the comments no theme covers yet: to show a manager
         which theme to add. A comment is covered when it has a theme or when today's keywords match it.
 
@@ -396,23 +344,26 @@ class NpsSurvey(models.Model):
 
         :return: ``[(word, number of answers using it)]``, most frequent first.
         """
-        query = self._search(compat.domain_and(domain, [("category", "=", "detractor")]))
-        table = SQL.identifier(self._table)
+        surveys = self.env["nps.survey"]
+        query = surveys._search(compat.domain_and(domain, [("category", "=", "detractor")]))
+        table = SQL.identifier(surveys._table)
         query.add_where(
             SQL(
                 "(%(comment)s IS NOT NULL OR %(followup)s IS NOT NULL) AND NOT EXISTS "
                 "(SELECT 1 FROM %(rel)s r WHERE r.survey_id = %(id)s)",
-                comment=SQL.identifier(self._table, "comment"),
-                followup=SQL.identifier(self._table, "followup"),
-                rel=SQL.identifier(self._fields["theme_ids"].relation),
-                id=SQL.identifier(self._table, "id"),
+                comment=SQL.identifier(surveys._table, "comment"),
+                followup=SQL.identifier(surveys._table, "followup"),
+                rel=SQL.identifier(surveys._fields["theme_ids"].relation),
+                id=SQL.identifier(surveys._table, "id"),
             )
         )
         query.order = SQL(
-            "%s DESC NULLS LAST, %s DESC", SQL.identifier(self._table, "answer_date"), SQL.identifier(self._table, "id")
+            "%s DESC NULLS LAST, %s DESC",
+            SQL.identifier(surveys._table, "answer_date"),
+            SQL.identifier(surveys._table, "id"),
         )
         query.limit = max_answers
-        self.flush_model(["comment", "followup", "company_id", "partner_id", "theme_ids", "answer_date"])
+        surveys.flush_model(["comment", "followup", "company_id", "partner_id", "theme_ids", "answer_date"])
         self.env["res.partner"].flush_model(["lang"])
         rows = self.env.execute_query(
             query.select(

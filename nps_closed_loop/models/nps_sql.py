@@ -17,3 +17,9 @@ def lock_rows_skip_locked(model, columns, limit, condition=None):
             limit,
         )
     )
+
+
+def callback_due(table, now):
+    """SQL: the callback of a survey row of ``table`` is due at ``now``: made, or past its deadline. The one
+    definition of what the SLA's on-time rate counts (the NPS report, the Overview's callbacks and agents)."""
+    return SQL("(%(t)s.first_contact_date IS NOT NULL OR %(t)s.callback_deadline < %(now)s)", t=table, now=now)

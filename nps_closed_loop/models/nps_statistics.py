@@ -1,7 +1,7 @@
 """How sure an NPS figure is: the margin of error of a Net Promoter Score, and the two-proportion z-test that says
 whether calling detractors back changed their behaviour or the difference is chance.
 
-Pure functions, shared by the analysis report, the campaign form and the workbook.
+Pure functions, shared by the analysis report, the campaign form, the Overview and the workbook.
 """
 
 import math
@@ -13,6 +13,11 @@ SIGNIFICANT_MIN_ANSWERS = 30
 SIGNIFICANT_MAX_MARGIN = 10.0
 # A difference between two proportions is significant below this p-value (two-sided test).
 SIGNIFICANT_P_VALUE = 0.05
+
+
+def percent(part, whole):
+    """``part`` as a percentage of ``whole``; ``None`` on an empty base: no figure, not 0 %."""
+    return 100.0 * part / whole if whole else None
 
 
 def nps_figures(count, promoters, detractors):
@@ -46,3 +51,14 @@ def two_proportion_p_value(successes_a, count_a, successes_b, count_b):
         return None
     z = (successes_a / count_a - successes_b / count_b) / standard_error
     return math.erfc(abs(z) / math.sqrt(2.0))
+
+
+def compare_rates(hits_a, count_a, hits_b, count_b):
+    """``hits_a / count_a`` against ``hits_b / count_b``: the difference in points (``None`` when a group is
+    empty), the p-value of the two-proportion z-test and whether it is significant (95 %)."""
+    p_value = two_proportion_p_value(hits_a, count_a, hits_b, count_b)
+    return {
+        "difference": 100.0 * (hits_a / count_a - hits_b / count_b) if count_a and count_b else None,
+        "p_value": p_value,
+        "significant": p_value is not None and p_value < SIGNIFICANT_P_VALUE,
+    }

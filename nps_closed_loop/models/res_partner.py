@@ -1,5 +1,4 @@
 from dateutil.relativedelta import relativedelta
-from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date
@@ -10,6 +9,7 @@ from .nps_score_field import NullableInteger
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
+    _NPS_TREND_SIZE = 8
 
     nps_survey_ids = fields.One2many("nps.survey", "partner_id", string="NPS surveys")
     nps_company_survey_ids = fields.One2many(
@@ -79,61 +79,10 @@ class ResPartner(models.Model):
     nps_score_trend = fields.Html(
         string="Last scores",
         compute="_compute_nps_score_trend",
-        sanitize=False,
+        sanitize=False,  # rendered by QWeb, which escapes every value; the sanitizer would drop its aria-label
         groups="base.group_user",
         help="The last answers' scores, oldest first, coloured by category.",
     )
-
-    @api.model
-    def _nps_consent_proof(self):
-        """The date and source stamped on a change of consent: the opt-out route says where it came from
-        (context key ``nps_consent_source``), an import is an import, anything else was set by hand."""
-        source = self.env.context.get("nps_consent_source")
-        if source not in dict(self._fields["nps_consent_source"].selection):
-            source = "import" if self.env.context.get("import_file") else "manual"
-        return {"nps_consent_date": fields.Datetime.now(), "nps_consent_source": source}
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("nps_consent", "unknown") != "unknown" and "nps_consent_source" not in vals:
-                vals.update(self._nps_consent_proof())
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if "nps_consent" not in vals or "nps_consent_source" in vals:
-            return super().write(vals)
-        changed = self.filtered(lambda partner: partner.nps_consent != vals["nps_consent"])
-        super(ResPartner, self - changed).write(vals)
-        result = super(ResPartner, changed).write({**vals, **self._nps_consent_proof()})
-        if vals["nps_consent"] == "refused":
-            # an objection, however made, stops what was planned: no survey, no reminder
-            for partner in changed:
-                partner._nps_cancel_pending_surveys()
-        return result
-
-    def _nps_cancel_pending_surveys(self):
-        """Cancel the surveys not answered yet (scheduled, or sent and waiting, with their reminder)."""
-        self.ensure_one()
-        pending = (
-            self.env["nps.survey"].sudo().search([("partner_id", "=", self.id), ("state", "in", ("scheduled", "sent"))])
-        )
-        pending.write(
-            {
-                "state": "cancelled",
-                "state_reason": self.env._("The customer opted out of NPS surveys."),
-                "reminder_date": False,
-                "expiry_date": False,
-            }
-        )
-        return pending
-
-    def _nps_survey_domain(self):
-        """A company sees its own and its contacts' surveys; a person sees their own."""
-        self.ensure_one()
-        if self.is_company:
-            return [("commercial_partner_id", "=", self.id)]
-        return [("partner_id", "=", self.id)]
 
     @api.depends("nps_survey_ids", "nps_company_survey_ids", "is_company")
     def _compute_nps_survey_count(self):
@@ -205,6 +154,82 @@ class ResPartner(models.Model):
                 domain + [("state", "in", ("scheduled", "sent"))], order="scheduled_date desc, id desc"
             )
 
+    def _compute_nps_score_trend(self):
+        """The last 8 scores of a person, or of all the contacts of a company, oldest first, as small bars
+        coloured by category: one query for all the partners. Scores, like the last score, are shown to
+        every employee."""
+        scores = self._origin._nps_last_answers(self._NPS_TREND_SIZE)
+        colours = {"detractor": "danger", "passive": "warning", "promoter": "success"}
+        for partner in self:
+            answers = scores.get(partner._origin.id)
+            bars = [
+                {
+                    "title": self.env._("%(date)s: %(score)s/10", date=format_date(self.env, answer_date), score=score),
+                    "colour": colours[category],
+                    "height": 3 + 2 * score,
+                    "score": score,
+                }
+                for score, category, answer_date in reversed(answers or [])
+            ]
+            partner.nps_score_trend = (
+                self.env["ir.qweb"]._render("nps_closed_loop.res_partner_nps_score_trend", {"bars": bars})
+                if bars
+                else False
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("nps_consent", "unknown") != "unknown" and "nps_consent_source" not in vals:
+                vals.update(self.env["nps.survey.privacy"]._consent_proof())
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "nps_consent" not in vals or "nps_consent_source" in vals:
+            return super().write(vals)
+        changed = self.filtered(lambda partner: partner.nps_consent != vals["nps_consent"])
+        super(ResPartner, self - changed).write(vals)
+        result = super(ResPartner, changed).write({**vals, **self.env["nps.survey.privacy"]._consent_proof()})
+        if vals["nps_consent"] == "refused":
+            # an objection, however made, stops what was planned: no survey, no reminder
+            for partner in changed:
+                partner._nps_cancel_pending_surveys()
+        return result
+
+    def unlink(self):
+        # A customer's deletion erases their NPS data and keeps their answers anonymously for the statistics,
+        # instead of refusing it (the surveys' customer is ``ondelete="restrict"``).
+        self.check_access("unlink")
+        surveys = self.env["nps.survey"].sudo().search([("partner_id", "in", self.ids)])
+        self.env["nps.survey.privacy"]._anonymize(surveys)
+        return super().unlink()
+
+    def action_view_nps_surveys(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("nps_closed_loop.nps_survey_action")
+        action["domain"] = self._nps_survey_domain()
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def action_nps_anonymize(self):
+        """Erase the NPS data of the customer (and of a company's contacts): the answers stay, anonymous."""
+        self.ensure_one()
+        self.env["nps.survey.privacy"]._erase_customer(self)
+        return True
+
+    def action_nps_export(self):
+        """Download the customer's NPS data (a zip of a JSON file and an Excel workbook)."""
+        self.ensure_one()
+        self.env["nps.survey.privacy"]._check_manager(self)
+        return {"type": "ir.actions.act_url", "url": f"/nps/partner/{self.id}/export", "target": "download"}
+
+    def _nps_survey_domain(self):
+        """A company sees its own and its contacts' surveys; a person sees their own."""
+        self.ensure_one()
+        if self.is_company:
+            return [("commercial_partner_id", "=", self.id)]
+        return [("partner_id", "=", self.id)]
+
     def _nps_last_answers(self, size):
         """``{partner id: [(score, category, answer date), ...]}``, the ``size`` newest answers of each person, or
         of all the contacts of each company, newest first: one query for all, whatever their history."""
@@ -242,37 +267,21 @@ class ResPartner(models.Model):
             answers.setdefault(partner_id, []).append((score, category, answer_date))
         return answers
 
-    _NPS_TREND_SIZE = 8
-
-    def _compute_nps_score_trend(self):
-        """The last 8 scores of a person, or of all the contacts of a company, oldest first, as small bars
-        coloured by category: one query for all the partners. Scores, like the last score, are shown to
-        every employee."""
-        scores = self._origin._nps_last_answers(self._NPS_TREND_SIZE)
-        colours = {"detractor": "danger", "passive": "warning", "promoter": "success"}
-        for partner in self:
-            answers = scores.get(partner._origin.id)
-            if not answers:
-                partner.nps_score_trend = False
-                continue
-            bars = Markup().join(
-                Markup(
-                    '<span class="d-inline-flex flex-column align-items-center justify-content-end me-1" '
-                    'style="width: 1.4rem; height: 3rem;" title="%(title)s">'
-                    '<span class="w-100 rounded-1 text-bg-%(colour)s" style="height: %(height)spx;"></span>'
-                    '<small class="text-%(colour)s fw-bold lh-1 mt-1">%(score)s</small></span>'
-                )
-                % {
-                    "title": self.env._("%(date)s: %(score)s/10", date=format_date(self.env, answer_date), score=score),
-                    "colour": colours[category],
-                    "height": 3 + 2 * score,
-                    "score": score,
-                }
-                for score, category, answer_date in reversed(answers)
-            )
-            partner.nps_score_trend = Markup(
-                '<div class="o_nps_score_trend d-inline-flex align-items-end" role="img" aria-label="%s">%s</div>'
-            ) % (self.env._("Last NPS scores, oldest first"), bars)
+    def _nps_cancel_pending_surveys(self):
+        """Cancel the surveys not answered yet (scheduled, or sent and waiting, with their reminder)."""
+        self.ensure_one()
+        pending = (
+            self.env["nps.survey"].sudo().search([("partner_id", "=", self.id), ("state", "in", ("scheduled", "sent"))])
+        )
+        pending.write(
+            {
+                "state": "cancelled",
+                "state_reason": self.env._("The customer opted out of NPS surveys."),
+                "reminder_date": False,
+                "expiry_date": False,
+            }
+        )
+        return pending
 
     def _nps_opt_out(self):
         """Refuse all future NPS surveys and cancel those not answered yet (the customer's one-click opt-out).
@@ -300,10 +309,3 @@ class ResPartner(models.Model):
             message_type="comment",
         )
         return pending
-
-    def action_view_nps_surveys(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("nps_closed_loop.nps_survey_action")
-        action["domain"] = self._nps_survey_domain()
-        action["context"] = {"default_partner_id": self.id}
-        return action

@@ -1,5 +1,18 @@
-from odoo import fields, models
+from collections import defaultdict
+
+from odoo import api, fields, models
 from odoo.tools import SQL
+
+from ..models.nps_statistics import compare_rates, percent
+
+_HOLDOUT_AGGREGATES = [
+    "__count",
+    "repurchased_count:sum",
+    "followup_count:sum",
+    "later_nps:avg",
+    "recovered_count:sum",
+    "contact_refused_count:sum",
+]
 
 
 class NpsHoldoutReport(models.Model):
@@ -9,7 +22,8 @@ class NpsHoldoutReport(models.Model):
     Measures are 0/100 or 0/1 per row, so that their averages and sums are rates and counts of any grouping:
     repurchase (a sales order of the customer's company confirmed within the campaign's repurchase window
     after the answer), the answered follow-up's NPS, recovery (follow-up passive or promoter, among the
-    detractors whose follow-up was answered). The campaign's "Closing the loop" tab reads it.
+    detractors whose follow-up was answered). The campaign's "Closing the loop" tab and the Overview read it
+    through :meth:`_nps_holdout_comparison`.
     """
 
     _name = "nps.holdout.report"
@@ -67,6 +81,54 @@ class NpsHoldoutReport(models.Model):
         help="Share of the answered follow-ups that are passive or promoter.",
     )
     contact_refused_count = fields.Integer(string="Contact not allowed", readonly=True)
+
+    @api.model
+    def _nps_holdout_comparison(self, domain, groupby=()):
+        """Called versus control detractors of ``domain``, side by side, for each value of ``groupby`` (e.g.
+        ``["campaign_id"]``), in one grouped query, read with the caller's rights.
+
+        :return: ``{values of groupby (a tuple, () without groupby): comparison}``, a default comparison
+            (zero counts) for the others; a comparison: ``called`` and ``control`` (``count``,
+            ``repurchased``, ``followups``, ``later_nps``, ``recovered``, ``repurchase_rate``,
+            ``recovery_rate``; rates and later NPS ``None`` on an empty base), ``contact_refused`` (of the
+            three groups), ``repurchase`` and ``recovery`` (:func:`compare_rates`, called versus control).
+        """
+        groups = self._read_group(domain, [*groupby, "loop_group"], _HOLDOUT_AGGREGATES)
+        rows = defaultdict(dict)
+        for *keys, group, count, repurchased, followups, later_nps, recovered, refused in groups:
+            rows[tuple(keys)][group] = {
+                "count": count,
+                "repurchased": repurchased,
+                "followups": followups,
+                # an average over no follow-up is no figure (the ORM gives False)
+                "later_nps": later_nps if followups else None,
+                "recovered": recovered,
+                "refused": refused,
+            }
+        comparisons = defaultdict(lambda: self._nps_holdout_compare({}))
+        comparisons.update((key, self._nps_holdout_compare(figures)) for key, figures in rows.items())
+        return comparisons
+
+    @api.model
+    def _nps_holdout_compare(self, figures):
+        """The comparison of :meth:`_nps_holdout_comparison` from ``{loop group: its figures}``."""
+        empty = {"count": 0, "repurchased": 0, "followups": 0, "later_nps": None, "recovered": 0, "refused": 0}
+        called, control, refused = ({**empty, **figures.get(group, {})} for group in ("called", "control", "refused"))
+        contact_refused = called.pop("refused") + control.pop("refused") + refused["refused"]
+        for group in (called, control):
+            group["repurchase_rate"] = percent(group["repurchased"], group["count"])
+            group["recovery_rate"] = percent(group["recovered"], group["followups"])
+        return {
+            "called": called,
+            "control": control,
+            "contact_refused": contact_refused,
+            "repurchase": compare_rates(
+                called["repurchased"], called["count"], control["repurchased"], control["count"]
+            ),
+            "recovery": compare_rates(
+                called["recovered"], called["followups"], control["recovered"], control["followups"]
+            ),
+        }
 
     def _select(self):
         return SQL(

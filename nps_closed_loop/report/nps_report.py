@@ -1,3 +1,5 @@
+from datetime import datetime, time
+
 import babel.dates
 
 from odoo import api, fields, models
@@ -8,6 +10,7 @@ from odoo.tools.misc import get_lang
 
 from .. import compat
 from ..models.nps_score import CATEGORY_SELECTION
+from ..models.nps_sql import callback_due
 from ..models.nps_statistics import nps_figures
 
 NPS_TREND_INTERVALS = ("day", "week", "month", "quarter", "year")
@@ -166,14 +169,13 @@ class NpsReport(models.Model):
             100.0 * (s.category = 'detractor')::int AS detractor_share,
             (s.loop_state != 'none')::int AS callback_count,
             COALESCE(s.sla_met, FALSE)::int AS sla_met_count,
-            CASE WHEN s.loop_state != 'none'
-                      AND (s.first_contact_date IS NOT NULL OR s.callback_deadline < (now() AT TIME ZONE 'UTC'))
-                 THEN 100.0 * COALESCE(s.sla_met, FALSE)::int
+            CASE WHEN s.loop_state != 'none' AND %(due)s THEN 100.0 * COALESCE(s.sla_met, FALSE)::int
             END AS sla_met_rate,
             CASE WHEN s.first_contact_date IS NOT NULL THEN s.time_to_first_contact END AS time_to_first_contact,
             COALESCE(s.recovered, FALSE)::int AS recovered_count,
             CASE WHEN s.category = 'detractor' THEN COALESCE(s.customer_revenue, 0) ELSE 0 END AS revenue_at_risk
-            """
+            """,
+            due=callback_due(SQL("s"), SQL("(now() AT TIME ZONE 'UTC')")),
         )
 
     def _from(self):
@@ -214,16 +216,25 @@ class NpsReport(models.Model):
                     intervals=", ".join(NPS_TREND_INTERVALS),
                 )
             )
+        return self._nps_trend(domain or [], interval)
+
+    @api.model
+    def _nps_trend(self, domain, interval, bounds=None):
+        """The points of :meth:`get_nps_trend`; with ``bounds`` (first and last day, the first one starting a
+        period), one point per period between them whatever the answers, those outside left out."""
         groups = self._read_group(
-            compat.domain_and(domain or [], [("answer_date", "!=", False)]),
+            compat.domain_and(domain, [("answer_date", "!=", False)]),
             [f"answer_date:{interval}"],
             ["__count", "promoter_count:sum", "detractor_count:sum"],
         )
-        if not groups:
-            return []
         counts = {period: (count, promoters, detractors) for period, count, promoters, detractors in groups}
+        if bounds:
+            period, last = (datetime.combine(day, time.min) for day in bounds)
+        elif groups:
+            period, last = groups[0][0], groups[-1][0]
+        else:
+            return []
         step = READ_GROUP_TIME_GRANULARITY[interval]
-        period, last = groups[0][0], groups[-1][0]
         trend = []
         while period <= last:
             count, promoters, detractors = counts.get(period, (0, 0, 0))

@@ -1,18 +1,12 @@
-import io
-import re
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
-
-import xlsxwriter
 
 from odoo import api, fields, models
 
 from .. import compat
 from ..models.nps_statistics import nps_figures
+from .nps_xlsx import XlsxBook
 
-# characters Excel refuses in a sheet name, and its length limit
-SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-SHEET_NAME_MAX = 31
 MONTH_AGGREGATES = ["__count", "promoter_count:sum", "passive_count:sum", "detractor_count:sum"]
 
 
@@ -29,16 +23,12 @@ class NpsReport(models.Model):
         """
         domain = list(domain or [])
         self.check_access("read")
-        output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
-        styles = self._nps_workbook_styles(workbook)
-        used_names = set()
-        self._nps_workbook_summary(workbook, styles, domain, used_names)
-        self._nps_workbook_campaigns(workbook, styles, domain, used_names)
-        self._nps_workbook_followups(workbook, styles, domain, used_names)
-        self._nps_workbook_themes(workbook, styles, domain, used_names)
-        workbook.close()
-        return output.getvalue()
+        book = XlsxBook({"nps": {"num_format": "0"}, "margin": {"num_format": "0.0"}})
+        self._nps_workbook_summary(book, domain)
+        self._nps_workbook_campaigns(book, domain)
+        self._nps_workbook_followups(book, domain)
+        self._nps_workbook_themes(book, domain)
+        return book.content()
 
     @api.model
     def _nps_workbook_action(self, campaigns=None, date_from=None, date_to=None):
@@ -66,31 +56,6 @@ class NpsReport(models.Model):
         if date_to:
             domain.append(("answer_date", "<", datetime.combine(date_to + timedelta(days=1), time.min)))
         return domain
-
-    @api.model
-    def _nps_workbook_styles(self, workbook):
-        return {
-            "title": workbook.add_format({"bold": True, "font_size": 14}),
-            "header": workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}),
-            "bold": workbook.add_format({"bold": True}),
-            "nps": workbook.add_format({"num_format": "0"}),
-            "margin": workbook.add_format({"num_format": "0.0"}),
-            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
-            "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
-        }
-
-    @api.model
-    def _nps_workbook_sheet(self, workbook, name, used_names):
-        """A sheet named ``name`` as Excel allows it: forbidden characters removed, 31 characters at most,
-        made unique with a number if needed."""
-        base = SHEET_NAME_FORBIDDEN.sub("", name or "").strip() or "-"
-        candidate, number = base[:SHEET_NAME_MAX], 1
-        while candidate.lower() in used_names:
-            number += 1
-            suffix = f" ({number})"
-            candidate = base[: SHEET_NAME_MAX - len(suffix)] + suffix
-        used_names.add(candidate.lower())
-        return workbook.add_worksheet(candidate)
 
     def _nps_workbook_figure_headers(self):
         return [
@@ -147,14 +112,16 @@ class NpsReport(models.Model):
             chart.set_legend({"none": True})
             sheet.insert_chart(2, len(headers) + 2, chart)
 
-    def _nps_workbook_summary(self, workbook, styles, domain, used_names):
-        sheet = self._nps_workbook_sheet(workbook, self.env._("Summary"), used_names)
+    def _nps_workbook_summary(self, book, domain):
+        sheet = book.sheet(self.env._("Summary"))
         groups = self._read_group(
             compat.domain_and(domain, [("answer_date", "!=", False)]), ["answer_date:month"], MONTH_AGGREGATES
         )
-        self._nps_workbook_month_table(sheet, styles, self.env._("NPS analysis"), groups, chart_workbook=workbook)
+        self._nps_workbook_month_table(
+            sheet, book.styles, self.env._("NPS analysis"), groups, chart_workbook=book.workbook
+        )
 
-    def _nps_workbook_campaigns(self, workbook, styles, domain, used_names):
+    def _nps_workbook_campaigns(self, book, domain):
         groups = self._read_group(
             compat.domain_and(domain, [("answer_date", "!=", False)]),
             ["campaign_id", "answer_date:month"],
@@ -165,11 +132,11 @@ class NpsReport(models.Model):
             per_campaign.setdefault(campaign, []).append((month, *figures))
         for campaign, months in per_campaign.items():
             name = campaign.display_name or self.env._("No campaign")
-            sheet = self._nps_workbook_sheet(workbook, name, used_names)
-            self._nps_workbook_month_table(sheet, styles, name, months)
+            sheet = book.sheet(name)
+            self._nps_workbook_month_table(sheet, book.styles, name, months)
 
-    def _nps_workbook_followups(self, workbook, styles, domain, used_names):
-        sheet = self._nps_workbook_sheet(workbook, self.env._("Detractor follow-ups"), used_names)
+    def _nps_workbook_followups(self, book, domain):
+        sheet = book.sheet(self.env._("Detractor follow-ups"))
         with_agent = self.env.user.has_group("nps_closed_loop.group_nps_manager")
         headers = [
             self.env._("Answer date"),
@@ -180,11 +147,11 @@ class NpsReport(models.Model):
         ]
         headers += [self.env._("Callback agent")] if with_agent else []
         headers += [self.env._("Outcome"), self.env._("SLA met")]
-        sheet.write_row(0, 0, headers, styles["header"])
         detractors = self.search(compat.domain_and(domain, [("category", "=", "detractor")]), order="answer_date, id")
         surveys = detractors.survey_id
         outcomes = dict(surveys._fields["outcome"]._description_selection(self.env))
-        for row, survey in enumerate(surveys, start=1):
+        rows = []
+        for survey in surveys:
             values = [
                 survey.answer_date.date() if survey.answer_date else None,
                 survey.partner_id.display_name or "",
@@ -197,27 +164,21 @@ class NpsReport(models.Model):
                 sla = ""
             else:
                 sla = self.env._("Yes") if survey.sla_met else self.env._("No")
-            values += [outcomes.get(survey.outcome, ""), sla]
-            for col, value in enumerate(values):
-                if value is None:
-                    sheet.write_blank(row, col, None)
-                elif col == 0:
-                    sheet.write_datetime(row, col, value, styles["date"])
-                else:
-                    sheet.write(row, col, value, styles["wrap"] if col == 4 else None)
+            rows.append([*values, outcomes.get(survey.outcome, ""), sla])
+        book.table(sheet, headers, rows)
         sheet.set_column(0, 0, 12)
         sheet.set_column(1, 2, 24)
         sheet.set_column(4, 4, 50)
         sheet.set_column(5, len(headers) - 1, 16)
 
-    def _nps_workbook_themes(self, workbook, styles, domain, used_names):
-        sheet = self._nps_workbook_sheet(workbook, self.env._("Themes"), used_names)
+    def _nps_workbook_themes(self, book, domain):
+        sheet = book.sheet(self.env._("Themes"))
         headers = self._nps_workbook_figure_headers()
         sheet.write(0, 0, self.env._("Each answer counts once in each of its themes."))
-        sheet.write_row(2, 0, [self.env._("Theme"), *headers], styles["header"])
+        sheet.write_row(2, 0, [self.env._("Theme"), *headers], book.styles["header"])
         groups = self._read_group(domain, ["theme_ids"], MONTH_AGGREGATES)
         for row, (theme, count, promoters, passives, detractors) in enumerate(groups, start=3):
             sheet.write(row, 0, theme.display_name or self.env._("No theme"))
-            self._nps_workbook_write_figures(sheet, styles, row, 1, count, promoters, passives, detractors)
+            self._nps_workbook_write_figures(sheet, book.styles, row, 1, count, promoters, passives, detractors)
         sheet.set_column(0, 0, 28)
         sheet.set_column(1, len(headers), 12)

@@ -13,7 +13,11 @@ class NpsCloseLoopWizard(models.TransientModel):
         selection=lambda self: self.env["nps.survey"]._fields["outcome"].selection, required=True
     )
     reason_ids = fields.Many2many("nps.reason", string="Reasons", help="Why the customer was unhappy.")
-    notes = fields.Html(string="Internal notes", help="What was said and promised.")
+    notes = fields.Html(
+        string="Internal notes",
+        help="What was said and promised: added to the survey's internal notes, dated and signed, after the earlier "
+        "ones (e.g. written when the callback was marked done).",
+    )
     # One compute per field: the web client sends the editable ones only, and a compute shared with a
     # field it does not send would be run again on save and reset what the agent chose.
     can_resurvey = fields.Boolean(compute="_compute_can_resurvey")
@@ -34,14 +38,14 @@ class NpsCloseLoopWizard(models.TransientModel):
     @api.depends("survey_id")
     def _compute_can_resurvey(self):
         for wizard in self:
-            wizard.can_resurvey = wizard.survey_id.sudo()._nps_can_be_followed_up()
+            wizard.can_resurvey = self.env["nps.survey.loop"]._can_be_followed_up(wizard.survey_id)
 
     @api.depends("survey_id", "outcome")
     def _compute_schedule_resurvey(self):
         for wizard in self:
             survey = wizard.survey_id.sudo()
             wizard.schedule_resurvey = (
-                survey._nps_can_be_followed_up()
+                self.env["nps.survey.loop"]._can_be_followed_up(survey)
                 and survey.campaign_id.resurvey_after_close
                 and wizard.outcome != "unreachable"
             )
@@ -59,8 +63,9 @@ class NpsCloseLoopWizard(models.TransientModel):
             raise UserError(self.env._("This loop is already closed."))
         if self.schedule_resurvey and self.resurvey_days <= 0:
             raise UserError(self.env._("The re-survey needs a number of days greater than zero."))
-        survey._nps_close_loop(self.outcome, self.reason_ids, self.notes)
+        loop = self.env["nps.survey.loop"]
+        loop._close_loop(survey, self.outcome, self.reason_ids, self.notes)
         if self.schedule_resurvey:
-            survey._nps_schedule_followup(self.resurvey_days)
+            loop._schedule_followup(survey, self.resurvey_days)
         # Opened from the chatter's "Mark Done" too: reload the survey behind, not only the dialog.
         return {"type": "ir.actions.client", "tag": "soft_reload"}

@@ -142,7 +142,7 @@ class NpsRelationshipWizard(models.TransientModel):
         except (AccessError, ValueError, TypeError, KeyError) as error:
             raise UserError(self.env._("The customer filter is not valid: %(error)s", error=error)) from error
         entries = [{"partner": partner, "user": partner.user_id, "record": None} for partner in partners]
-        kept, excluded = campaign._nps_filter_entries(entries, fields.Datetime.now())
+        kept, excluded = self.env["nps.campaign.schedule"]._filter_entries(campaign, entries, fields.Datetime.now())
         kept_partners = self.env["res.partner"].browse([entry["partner"].id for entry in kept])
         verdicts = self.env["nps.survey.send"]._partner_verdicts(
             kept_partners, campaign._nps_preferred_channels(), campaign.lawful_basis
@@ -168,7 +168,7 @@ class NpsRelationshipWizard(models.TransientModel):
         _partners, to_survey, _excluded = self._nps_candidates()
         if not to_survey:
             raise UserError(self.env._("Nobody in this segment can be surveyed."))
-        self.campaign_id._nps_enqueue_partners(to_survey)
+        self.env["nps.campaign.schedule"]._enqueue_partners(self.campaign_id, to_survey)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -19,7 +19,7 @@ const COLORS = {
 };
 
 /**
- * NPS Overview: the figures of get_nps_overview (nps.survey) as cards and Chart.js charts, with filters on
+ * NPS Overview: the figures of get_nps_overview (nps.overview) as cards and Chart.js charts, with filters on
  * the period, the campaign and the company. Everything is computed on the server in one call; what is
  * shown depends on what the server returned (agents for NPS managers, words for NPS users).
  */
@@ -56,7 +56,7 @@ export class NpsOverview extends Component {
 
     async load() {
         const data = await this.keepLast.add(
-            this.orm.call("nps.survey", "get_nps_overview", [this.state.filters])
+            this.orm.call("nps.overview", "get_nps_overview", [this.state.filters])
         );
         this.state.data = data;
     }
