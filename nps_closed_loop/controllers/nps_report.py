@@ -5,10 +5,13 @@ from odoo import http
 from odoo.exceptions import AccessError
 from odoo.http import content_disposition, request
 
+from .nps_http import route
+
 # The link carries campaign ids and dates only, checked strictly: nothing in it is evaluated.
 IDS_PATTERN = re.compile(r"[0-9]{1,9}(,[0-9]{1,9}){0,999}")
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WORKBOOK_PARAMS = frozenset(("campaign_ids", "date_from", "date_to"))
 
 
 def parse_date(value):
@@ -33,11 +36,12 @@ def download_response(content, filename, mimetype):
 
 
 class NpsReportController(http.Controller):
-    @http.route("/nps/workbook", type="http", auth="user", methods=["GET"])
+    @route("/nps/workbook", type="http", auth="user", methods=["GET"])
     def nps_workbook(self, campaign_ids="", date_from="", date_to="", **kwargs):
         """The NPS workbook of the answers the user may read: of the campaigns ``campaign_ids`` (comma-separated
         ids, all if empty), answered from ``date_from`` to ``date_to`` (``YYYY-MM-DD``, included)."""
-        if kwargs or (campaign_ids and not IDS_PATTERN.fullmatch(campaign_ids)):
+        # request.params: with a parameter named "self", which the route keeps out of kwargs
+        if set(request.params) - WORKBOOK_PARAMS or (campaign_ids and not IDS_PATTERN.fullmatch(campaign_ids)):
             return request.not_found()
         try:
             start, end = parse_date(date_from), parse_date(date_to)

@@ -5,8 +5,8 @@ from odoo.http import request
 from odoo.tools import SQL, consteq, format_date
 from odoo.tools.misc import get_lang
 
-from ..models.ir_http import checkable_csrf_token
 from ..models.nps_score import CLOSED_STATES, score_category
+from .nps_http import check_csrf, route, valid_csrf
 
 # Tokens are uuid4 hex strings; anything else is answered with the 404 page before reaching
 # the database (a NUL byte would make PostgreSQL raise) or consteq (which refuses non-ASCII text).
@@ -15,7 +15,7 @@ TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,128}")
 SCORE_PATTERN = re.compile(r"10|[0-9]")
 TEXT_MAX_LENGTH = 5000
 ANSWER_FIELDS = ("score", "comment", "followup", "contact_allowed", "quote_allowed")
-# csrf_token is checked and removed from the parameters by Odoo, but it is still in the raw form.
+# the form's own CSRF token, checked before the answer is read
 ALLOWED_FORM_FIELDS = frozenset((*ANSWER_FIELDS, "csrf_token"))
 CHECKBOX_ON_VALUES = ("1", "on")
 # Two 5000-character fields of 4-byte characters, percent-encoded, fit with room to spare;
@@ -37,15 +37,20 @@ class NpsSurveyController(http.Controller):
     re-shows the form with an HTTP 400 when something is wrong.
     """
 
-    @http.route(
+    # The CSRF token is checked here, first, as Odoo would: Odoo's own check fails with a server error on a
+    # token it cannot judge (see valid_csrf).
+    @route(
         "/nps/<string:token>",
         type="http",
         auth="public",
         methods=["GET", "POST"],
+        csrf=False,
         max_content_length=MAX_FORM_BYTES,
-        nps_drop_self_param=True,
     )
     def nps_survey(self, token, score=None, **kwargs):
+        if request.httprequest.method == "POST":
+            # read where Odoo reads it: the query string, the form, then the uploads, the later winning
+            check_csrf(kwargs.get("csrf_token"))
         survey = self._nps_survey_from_token(token)
         if not survey:
             return self._nps_render_not_found()
@@ -54,7 +59,7 @@ class NpsSurveyController(http.Controller):
             return self._nps_submit(survey)
         return self._nps_show(survey, preselect=self._nps_parse_score(score))
 
-    @http.route("/nps/<string:token>/thanks", type="http", auth="public", methods=["GET"], nps_drop_self_param=True)
+    @route("/nps/<string:token>/thanks", type="http", auth="public", methods=["GET"])
     def nps_survey_thanks(self, token, **kwargs):
         survey = self._nps_survey_from_token(token)
         if not survey:
@@ -67,14 +72,13 @@ class NpsSurveyController(http.Controller):
     # CSRF is checked below rather than by Odoo: mail clients unsubscribing in one click
     # (RFC 8058, "List-Unsubscribe=One-Click") post without any session. The unguessable token in
     # the URL is what a forged cross-site request would lack anyway.
-    @http.route(
+    @route(
         "/nps/<string:token>/optout",
         type="http",
         auth="public",
         methods=["GET", "POST"],
         csrf=False,
         max_content_length=MAX_FORM_BYTES,
-        nps_drop_self_param=True,
     )
     def nps_survey_optout(self, token, **kwargs):
         survey = self._nps_survey_from_token(token)
@@ -90,7 +94,7 @@ class NpsSurveyController(http.Controller):
                 # Only the customer stops their surveys; mail clients unsubscribing in one click post
                 # without a session, as the public user.
                 status = 403
-            elif not one_click and not self._nps_valid_csrf(form.get("csrf_token")):
+            elif not one_click and not valid_csrf(form.get("csrf_token")):
                 # An expired session: ask again rather than failing.
                 status = 400
             elif survey.partner_id.nps_consent != "refused":
@@ -111,11 +115,6 @@ class NpsSurveyController(http.Controller):
             ),
             status=status,
         )
-
-    @staticmethod
-    def _nps_valid_csrf(token):
-        """Whether the session's CSRF token was posted."""
-        return checkable_csrf_token(token) and request.validate_csrf(token)
 
     # ------------------------------------------------------------------
     # Access and language
@@ -248,7 +247,7 @@ class NpsSurveyController(http.Controller):
         values.update(
             just_answered=just_answered,
             # Shown once the answer is saved, to whom the campaign chose (off by default).
-            review_invited=just_answered and survey._nps_review_invited(),
+            review_invited=just_answered and request.env["nps.survey.loop"]._review_invited(survey),
             saved_answer=saved_answer,
             can_change=can_change,
             # Open the change form when the customer came to change something (another score
@@ -281,6 +280,8 @@ class NpsSurveyController(http.Controller):
             preview=self._nps_is_foreign_user(survey),
             text_max_length=TEXT_MAX_LENGTH,
             scores=range(11),
+            # on each score's radio button, for the page's script: the scale is defined in Python only
+            score_categories={value: score_category(value) for value in range(11)},
         )
 
     # ------------------------------------------------------------------

@@ -1,11 +1,11 @@
 import re
 
-from odoo import http
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.http import request
 
 from ..models.nps_score import REACHED_STATES
+from .nps_http import route
 from .nps_survey import survey_question
 
 PAGE_PATTERN = re.compile(r"[0-9]{1,6}")
@@ -27,9 +27,8 @@ class NpsCustomerPortal(CustomerPortal):
         states = ("sent",) if pending else REACHED_STATES
         return [("partner_id", "=", request.env.user.partner_id.id), ("state", "in", states)]
 
-    @http.route(
-        ["/my/nps", "/my/nps/page/<int:page>"], type="http", auth="user", website=True, nps_drop_self_param=True
-    )
+    # GET only: the page changes nothing, so it takes no post (and no CSRF token to judge).
+    @route(["/my/nps", "/my/nps/page/<int:page>"], type="http", auth="user", methods=["GET"], website=True)
     def portal_my_nps_surveys(self, page=1, **kwargs):
         Survey = request.env["nps.survey"]
         if not Survey.has_access("read"):

@@ -7,12 +7,15 @@ never shows a traceback, logs no error, and stores something only when the reque
 (or a valid opt-out), then exactly what the rules below say. The expected outcome is computed here from
 the documented rules, apart from the controller:
 
+- only a path that Odoo's router hands to a route is this addon's to answer: one that reaches no route (an
+  odd token with a "/" in it) is answered by Odoo's fallback, as Odoo ships it (an attachment URL lookup,
+  which fails on a NUL byte); of such a request, only that it stores nothing is asserted;
 - the form is what werkzeug parses: ``application/x-www-form-urlencoded`` (and its old alias
   ``application/x-url-encoded``) or ``multipart/form-data`` bodies only, undecodable UTF-8 bytes read as
   U+FFFD; a multipart part with a file name is an upload, not a field;
-- Odoo's CSRF check (the survey route) reads ``csrf_token`` from the query string, the form, then the
-  uploads, the later winning; the opt-out reads it from the form only, or needs none for RFC 8058's
-  ``List-Unsubscribe=One-Click``;
+- the survey route checks the CSRF token itself, where Odoo's own check would read it: from the query string,
+  the form, then the uploads, the later winning; the opt-out reads it from the form only, or needs none for
+  RFC 8058's ``List-Unsubscribe=One-Click``;
 - an answer is valid when the form holds only the answer's fields (and the CSRF token), each at most once,
   no upload, a score that is exactly one of "0" to "10", texts of at most 5000 characters once CRLF counts as
   one, without NUL, and check boxes absent, "1" or "on". It is stored with its texts stripped.
@@ -20,17 +23,21 @@ the documented rules, apart from the controller:
 
 import contextlib
 import logging
+import threading
 from typing import NamedTuple
+from unittest.mock import patch
 from urllib.parse import quote, quote_from_bytes, unquote
 
 import requests
+import werkzeug.exceptions
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..controllers.nps_survey import MAX_FORM_BYTES, TEXT_MAX_LENGTH
-from . import test_portal
+from . import common
 
 # Markers replaced by the session's CSRF token (and a tampered copy of it) when a request is sent.
 CSRF = "\ue000csrf"
@@ -279,6 +286,7 @@ def _first(pairs, name):
 
 
 class Received(NamedTuple):
+    routed: bool  # the path reaches a route (else Odoo's fallback answers)
     token_ok: bool
     form: list  # [(name, value)] as parsed, in order
     uploads: list  # names of the uploaded files
@@ -287,7 +295,7 @@ class Received(NamedTuple):
 
 
 @tagged("post_install", "-at_install")
-class TestFuzzRoutes(test_portal.TestNpsPortalCommon):
+class TestFuzzRoutes(common.PortalCommon):
     """Hypothesis runs each test over many generated requests (derandomized: the same ones on every run)."""
 
     def _fresh_survey(self):
@@ -363,9 +371,28 @@ class TestFuzzRoutes(test_portal.TestNpsPortalCommon):
             # Odoo's routing map is built with strict_slashes=False: "/nps/<token>/" is the survey route itself
             # (not a redirect); before "/optout" the extra slash makes "//", which is not the route.
             path_token = path_token.removesuffix("/")
-        return prepared, self._received(fuzz, kind, path_token == survey.access_token, parts, prepared)
+        routed = self._reaches_a_route(prepared, fuzz.method)
+        return prepared, self._received(fuzz, kind, routed, path_token == survey.access_token, parts, prepared)
 
-    def _received(self, fuzz, kind, token_ok, parts, prepared):
+    def _reaches_a_route(self, prepared, method):
+        """Whether Odoo's router hands the path, as the server decodes it, to a route: under /nps/, one of this
+        addon's. (werkzeug matches routes only: what happens next is the route's.)"""
+        path = unquote(prepared.path_url.partition("?")[0], errors="replace")
+        try:
+            self._routing_map().bind("localhost").match(path, method=method)
+        except werkzeug.exceptions.NotFound:
+            return False
+        except werkzeug.exceptions.HTTPException:
+            return True  # the route refuses the method (405), or the router redirects (merged slashes)
+        return True
+
+    def _routing_map(self):
+        """The server's routing map (cached): Odoo builds it for the database named on the current thread, which
+        the test runner's main thread may not carry."""
+        with patch.object(threading.current_thread(), "dbname", self.env.cr.dbname, create=True):
+            return self.env["ir.http"].routing_map()
+
+    def _received(self, fuzz, kind, routed, token_ok, parts, prepared):
         content_type_header = prepared.headers.get("Content-Type")
         content_type = (content_type_header or "").split(";")[0].strip().lower()
         form, uploads = [], []
@@ -376,6 +403,7 @@ class TestFuzzRoutes(test_portal.TestNpsPortalCommon):
                 else:
                     form.append((part.name, _decode(part.value)))
         return Received(
+            routed=routed,
             token_ok=token_ok,
             form=form,
             uploads=uploads,
@@ -384,16 +412,23 @@ class TestFuzzRoutes(test_portal.TestNpsPortalCommon):
             too_big=bool(content_type_header) and len(prepared.body or b"") > MAX_FORM_BYTES,
         )
 
-    def _send(self, prepared):
-        """Send the request; the server must answer without a 5xx, a traceback or an error in the log."""
+    def _send(self, prepared, received):
+        """Send the request; on a path that reaches a route, the server must answer without a 5xx, a traceback or
+        an error in the log. A path that reaches none is Odoo's fallback's to answer: its response is not judged."""
         # on the "odoo" logger itself: its level (CRITICAL under pytest-odoo) would hide errors from the root
         # Odoo 19.0's test server answers only requests carrying the cookie HttpCase sets while it allows them
         allow_requests = getattr(self, "allow_requests", contextlib.nullcontext)
-        with allow_requests(), self.assertNoLogs("odoo", logging.ERROR):
+        if received.routed:
+            log_check = self.assertNoLogs("odoo", logging.ERROR)
+        else:
+            log_check = mute_logger("odoo.http", "odoo.sql_db")  # what Odoo's fallback logs on a NUL byte
+        with allow_requests(), log_check:
             prepared.headers.pop("Cookie", None)
             prepared.prepare_cookies(self.opener.cookies)
             response = self.opener.send(prepared, allow_redirects=False, timeout=30)
         self.env.invalidate_all()
+        if not received.routed:
+            return response
         self.assertLess(response.status_code, 500, response.text[:2000])
         if response.status_code >= 400:
             self.assertNotIn("Traceback", response.text)
@@ -403,6 +438,8 @@ class TestFuzzRoutes(test_portal.TestNpsPortalCommon):
     def _assert_status(self, response, fuzz, received, posted):
         """The status of the response: ``posted`` (the statuses expected) for a POST that reached the route."""
         status = response.status_code
+        if not received.routed:
+            return  # Odoo's fallback answered
         if not received.token_ok:
             self.assertGreaterEqual(status, 300, "not found, or another route")
         elif received.too_big:
@@ -414,8 +451,9 @@ class TestFuzzRoutes(test_portal.TestNpsPortalCommon):
         else:
             self.assertEqual(status, 405)
 
-    def _odoo_csrf_ok(self, received):
-        """Odoo's check on POST reads the parameters: query string, then form, then uploads, the later winning."""
+    def _csrf_ok(self, received):
+        """The route's check on POST reads the parameters where Odoo's would: query string, then form, then
+        uploads, the later winning."""
         if "csrf_token" in received.uploads:
             return False
         token = _first(received.form, "csrf_token")
@@ -451,15 +489,18 @@ class TestFuzzRoutes(test_portal.TestNpsPortalCommon):
     # ------------------------------------------------------------------
     @settings(max_examples=150, **FUZZ_SETTINGS)
     @given(fuzz=answer_requests)
-    # Found by this test: an uploaded file named "csrf_token" made Odoo's CSRF check fail with a server error.
+    # Found by this test: an uploaded file named "csrf_token" made Odoo's CSRF check fail with a server error
+    # (the route now checks the token itself).
     @example(fuzz=Fuzz("POST", ("valid", ""), "multipart", (Part("score", "3"), Part("csrf_token", CSRF, "x.txt"))))
-    # Found by this test: a non-ASCII CSRF token with a future expiry made the CSRF check fail with a server error.
+    # Found by this test: a non-ASCII CSRF token with a future expiry made Odoo's CSRF check fail with a server error.
     @example(fuzz=Fuzz("POST", ("valid", ""), "urlencoded", (Part("score", "3"), Part("csrf_token", "éo99999999999"))))
     @example(
         fuzz=Fuzz("POST", ("valid", ""), "urlencoded", (Part("score", "3"), Part("csrf_token", b"\xffo9999999999")))
     )
-    # Found by this test: a path with a NUL byte (no route) made Odoo's attachment fallback fail with a server error.
-    @example(fuzz=Fuzz("POST", ("raw", "0%2F%00"), "urlencoded", (Part("score", "0"), Part("csrf_token", CSRF))))
+    # A NUL byte in the token: refused before PostgreSQL sees it (a path with a NUL and no route, "0%2F%00", is
+    # Odoo's fallback's: it fails on it, as Odoo ships it).
+    @example(fuzz=Fuzz("POST", ("raw", "0%00"), "urlencoded", (Part("score", "0"), Part("csrf_token", CSRF))))
+    @example(fuzz=Fuzz("GET", ("raw", "%00"), "none", ()))
     # A trailing slash is the same route (strict_slashes=False): the answer is stored.
     @example(fuzz=Fuzz("POST", ("trailing_slash", ""), "urlencoded", (Part("score", "0"), Part("csrf_token", CSRF))))
     # the one valid answer of each kind, and its near misses
@@ -488,9 +529,9 @@ class TestFuzzRoutes(test_portal.TestNpsPortalCommon):
     def test_survey_answer_never_fails_and_stores_only_valid_answers(self, fuzz):
         survey = self._fresh_survey()
         prepared, received = self._prepare(fuzz, survey)
-        response = self._send(prepared)
+        response = self._send(prepared, received)
         answer = None
-        if received.token_ok and fuzz.method == "POST" and not received.too_big and self._odoo_csrf_ok(received):
+        if received.token_ok and fuzz.method == "POST" and not received.too_big and self._csrf_ok(received):
             answer = self._expected_answer(received)
         survey.invalidate_recordset()
         if answer is None:
@@ -538,7 +579,7 @@ class TestFuzzRoutes(test_portal.TestNpsPortalCommon):
         survey = self._fresh_survey()
         partner = survey.partner_id
         prepared, received = self._prepare(fuzz, survey, suffix="/optout")
-        response = self._send(prepared)
+        response = self._send(prepared, received)
         one_click = _first(received.form, "List-Unsubscribe") == "One-Click"
         confirmed = _first(received.form, "csrf_token") == self._session_csrf()
         posted = received.token_ok and fuzz.method == "POST" and not received.too_big
@@ -562,3 +603,58 @@ class TestFuzzRoutes(test_portal.TestNpsPortalCommon):
             self.assertEqual(survey.state, "sent")
             # neither one-click nor confirmed: the confirmation is asked again
             self._assert_status(response, fuzz, received, (400,))
+
+    # ------------------------------------------------------------------
+    # Every route of the addon judges its own input; other routes are Odoo's
+    # ------------------------------------------------------------------
+    def test_the_addon_changes_no_handling_of_other_routes(self):
+        """No server-wide patch: the request dispatch (ir.http) is Odoo's, and each route of the addon that takes
+        posts checks its CSRF token itself (Odoo's own check fails with a server error on an odd token)."""
+        for cls in type(self.env["ir.http"]).mro():
+            self.assertFalse(cls.__module__.startswith("odoo.addons.nps_closed_loop"), cls)
+        routes = {}
+        for rule in self._routing_map().iter_rules():
+            if rule.endpoint.__module__.startswith("odoo.addons.nps_closed_loop"):
+                routes[rule.rule] = rule.endpoint.routing
+        self.assertGreaterEqual(set(routes), {"/nps/<string:token>", "/nps/<string:token>/optout", "/my/nps"})
+        for path, routing in routes.items():
+            with self.subTest(path=path):
+                self.assertTrue(routing["methods"], "the methods it takes are declared")
+                if set(routing["methods"]) - {"GET", "HEAD"}:
+                    self.assertIs(routing.get("csrf"), False, "it checks the CSRF token itself")
+                self.assertFalse({key for key in routing if key.startswith("nps")}, "no routing key of its own")
+
+    def test_a_parameter_named_self_is_judged_by_each_route(self):
+        """Odoo's wrapper of an endpoint names its first parameter "self": a parameter of that name is a server
+        error on Odoo's routes. Those of the addon take it as any unknown parameter."""
+        # the customer's routes, posted to
+        survey = self._fresh_survey()
+        csrf = self._session_csrf()
+        response = self.url_open(
+            f"/nps/{survey.access_token}?self=1", data={"score": "7", "csrf_token": csrf}, allow_redirects=False
+        )
+        self.assertEqual(response.status_code, 303, "in the query string, it is no field of the answer")
+        self.env.invalidate_all()
+        self.assertEqual(survey.score, 7)
+        response = self.url_open(
+            f"/nps/{survey.access_token}/optout", data={"self": "x", "csrf_token": csrf}, allow_redirects=False
+        )
+        self.assertEqual(response.status_code, 303)
+        self.env.invalidate_all()
+        self.assertEqual(survey.partner_id.nps_consent, "refused")
+        # the team's
+        self.authenticate("nps_manager", "nps_manager")
+        for path, status in (
+            ("/my/nps?self=1", 200),
+            ("/my/nps/page/2?self=1", 200),
+            # these refuse any parameter they do not know
+            ("/nps/workbook?self=1", 404),
+            (f"/nps/partner/{self.customer.id}/export?self=1", 404),
+            ("/nps/workbook?date_from=2024-01-01&self=1", 404),
+        ):
+            with self.subTest(path=path), self.assertNoLogs("odoo", logging.ERROR):
+                response = self.url_open(path, allow_redirects=False)
+            self.assertEqual(response.status_code, status)
+        # without it, the same routes answer
+        self.assertEqual(self.url_open("/nps/workbook?date_from=2024-01-01").status_code, 200)
+        self.assertEqual(self.url_open(f"/nps/partner/{self.customer.id}/export").status_code, 200)

@@ -7,59 +7,14 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..controllers.nps_survey import TEXT_MAX_LENGTH
 from . import common
 
-CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
-
-@tagged("post_install", "-at_install")
-class TestNpsPortalCommon(common.NpsCommon, HttpCase):
-    """Helpers to open the survey page and post to it like a browser does."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.campaign.review_url = "https://example.com/review"
-        cls.survey = cls._create_survey(state="sent", res_model="res.partner", res_id=cls.customer_company.id)
-        # The CSRF token belongs to the browser session, not to a page: any open form provides one.
-        cls.form_partner = cls.env["res.partner"].create({"name": "Form Opener", "email": "form@example.com"})
-        cls.form_survey = cls._create_survey(partner=cls.form_partner, state="sent")
-
-    def _get(self, path, **kwargs):
-        response = self.url_open(path, **kwargs)
-        self.env.invalidate_all()
-        return response
-
-    def _csrf(self):
-        response = self._get(f"/nps/{self.form_survey.access_token}")
-        match = CSRF_PATTERN.search(response.text)
-        self.assertTrue(match, "the page carries a CSRF token")
-        return match.group(1)
-
-    def _post(self, survey=None, data=None, path="", csrf=True, **kwargs):
-        """Post the form; ``data`` is a dict or a list of pairs (to repeat a field)."""
-        survey = survey or self.survey
-        pairs = list(data.items()) if isinstance(data, dict) else list(data or [])
-        if csrf:
-            pairs.append(("csrf_token", self._csrf()))
-        response = self.url_open(f"/nps/{survey.access_token}{path}", data=pairs, **kwargs)
-        self.env.invalidate_all()
-        return response
-
-    def _assert_unanswered(self, survey=None, state="sent"):
-        survey = survey or self.survey
-        survey.invalidate_recordset()
-        self.assertEqual(survey.state, state)
-        self.assertIs(survey.score, False, "nothing was recorded")
-        self.assertFalse(survey.comment)
-        self.assertFalse(survey.answer_date)
-
-
-class TestNpsSurveyPage(TestNpsPortalCommon):
+class TestNpsSurveyPage(common.PortalCommon):
     def test_form_renders_everything_the_customer_needs(self):
         response = self._get(f"/nps/{self.survey.access_token}")
         self.assertEqual(response.status_code, 200)
@@ -70,8 +25,13 @@ class TestNpsSurveyPage(TestNpsPortalCommon):
         self.assertEqual(len(re.findall(r'<input type="radio"[^>]* name="score"', html)), 11)
         for score in range(11):
             self.assertIn(f'for="nps_score_{score}"', html)
-            # Every button sends its number, 0 included (a falsy attribute value would be dropped).
-            self.assertRegex(html, rf'<input type="radio"[^>]* id="nps_score_{score}" value="{score}"')
+            # Every button sends its number, 0 included (a falsy attribute value would be dropped), and carries
+            # its category for the page's script (0-6 detractor, 7-8 passive, 9-10 promoter), which has no scale.
+            category = "detractor" if score <= 6 else "passive" if score <= 8 else "promoter"
+            self.assertRegex(
+                html,
+                rf'<input type="radio"[^>]* id="nps_score_{score}" value="{score}"[^>]* data-nps-category="{category}"',
+            )
         self.assertIn("Not at all likely", html)
         self.assertIn("Extremely likely", html)
         self.assertIn('name="comment"', html)
@@ -115,6 +75,9 @@ class TestNpsSurveyPage(TestNpsPortalCommon):
         self.assertEqual(response.status_code, 200)
         self.assertIn('value="4" checked', response.text)
         self.assertEqual(self._get(f"/nps/{self.survey.access_token}/optout?self=1").status_code, 200)
+        response = self._get(f"/nps/{self.survey.access_token}/thanks?self=1", allow_redirects=False)
+        self.assertEqual(response.status_code, 303, "unanswered: back to the form")
+        self.assertEqual(self._get(f"/nps/{'0' * 32}?self=1").status_code, 404)
 
     def test_get_with_form_fields_records_nothing(self):
         """A link (or a mail scanner) carrying the whole answer in the query string stores nothing."""
@@ -141,13 +104,18 @@ class TestNpsSurveyPage(TestNpsPortalCommon):
         self.assertEqual(response.status_code, 404)
         self.assertIn("Survey not found", response.text)
 
-    def test_path_with_a_nul_byte_gives_404(self):
-        """No route matches: Odoo looks the path up as an attachment URL, which PostgreSQL refuses with a NUL."""
-        for path in ("/nps/0%2F%00", "/nps/a/%00", "/%00"):
-            for data in (None, {"score": "5"}):
+    def test_token_with_a_nul_byte_gives_404(self):
+        """A NUL byte would make PostgreSQL raise: the token is refused before any query. (A path that reaches no
+        route of ours, "/nps/a/%00", is Odoo's to answer.)"""
+        csrf = self._csrf()
+        for path in ("/nps/%00", "/nps/0%00" + "0" * 31, "/nps/%00/optout", "/nps/%00/thanks"):
+            for data in (None, {"score": "5", "csrf_token": csrf}):
+                if data and path.endswith("/thanks"):
+                    continue  # GET only
                 with self.subTest(path=path, data=data), self.assertNoLogs("odoo", logging.ERROR):
                     response = self.url_open(path, data=data)
                 self.assertEqual(response.status_code, 404)
+                self.assertIn("Survey not found", response.text)
 
     def test_token_match_is_exact(self):
         token = self.survey.access_token
@@ -205,7 +173,7 @@ class TestNpsSurveyPage(TestNpsPortalCommon):
         self.assertIn('<html lang="fr-FR"', response.text)
 
 
-class TestNpsSurveyAnswer(TestNpsPortalCommon):
+class TestNpsSurveyAnswer(common.PortalCommon):
     def test_answer_is_recorded_once_with_everything(self):
         before = fields.Datetime.now().replace(microsecond=0)
         response = self._post(
@@ -320,16 +288,22 @@ class TestNpsSurveyAnswer(TestNpsPortalCommon):
         self._assert_unanswered()
 
     def test_missing_or_wrong_csrf_is_refused(self):
-        with mute_logger("odoo.http"):
-            response = self._post(data={"score": "5"}, csrf=False)
-            self.assertEqual(response.status_code, 400)
-            response = self._post(data={"score": "5", "csrf_token": "0" * 40 + "o1"}, csrf=False)
-            self.assertEqual(response.status_code, 400)
+        """The route checks the token itself (csrf=False for Odoo), as Odoo would: a 400 in Odoo's words, a warning
+        in the log, for a known token or not."""
+        for survey_token in (self.survey.access_token, "0" * 32):
+            for data in ({"score": "5"}, {"score": "5", "csrf_token": "0" * 40 + "o1"}):
+                with (
+                    self.subTest(survey_token=survey_token, data=data),
+                    self.assertLogs("odoo.addons.nps_closed_loop.controllers.nps_http", logging.WARNING),
+                ):
+                    response = self.url_open(f"/nps/{survey_token}", data=data)
+                self.assertEqual(response.status_code, 400)
+                self.assertIn("Session expired (invalid CSRF token)", response.text)
         self._assert_unanswered()
 
     def test_non_ascii_or_uploaded_csrf_token_is_refused(self):
-        """Odoo's CSRF check fails with a server error on a token that is not ASCII text (consteq): it is
-        refused as any invalid token."""
+        """Odoo's CSRF check fails with a server error on a token that is not ASCII text (consteq) or an uploaded
+        file: the route's own check refuses it as any invalid token."""
         csrf = self._csrf()
         url = self.base_url() + f"/nps/{self.survey.access_token}"
         for kwargs in (
@@ -344,7 +318,7 @@ class TestNpsSurveyAnswer(TestNpsPortalCommon):
             with (
                 self.subTest(kwargs=kwargs),
                 self.assertNoLogs("odoo", logging.ERROR),
-                self.assertLogs("odoo.addons.nps_closed_loop.models.ir_http", logging.WARNING),
+                self.assertLogs("odoo.addons.nps_closed_loop.controllers.nps_http", logging.WARNING),
             ):
                 response = self.opener.post(url, allow_redirects=False, **kwargs)
             self.assertEqual(response.status_code, 400)
@@ -383,7 +357,7 @@ class TestNpsSurveyAnswer(TestNpsPortalCommon):
         self.assertEqual(self.survey.answer_date, earlier, "the repeated submit recorded nothing")
 
 
-class TestNpsSurveyChange(TestNpsPortalCommon):
+class TestNpsSurveyChange(common.PortalCommon):
     def test_answered_survey_shows_the_answer_and_can_be_changed(self):
         self._post(data={"score": "5", "comment": "Too slow."})
         first_deadline = self.survey.answer_editable_until
@@ -496,7 +470,7 @@ class TestNpsSurveyChange(TestNpsPortalCommon):
         self.assertEqual(self._change_form(promoter, "9")[1:], ("Friendly team.", "They answer the phone!", "promoter"))
 
 
-class TestNpsReviewInvitation(TestNpsPortalCommon):
+class TestNpsReviewInvitation(common.PortalCommon):
     """Defect 6, review gating: asking only happy customers for reviews is what review platforms forbid.
     The invitation is off until the campaign chooses whom to invite, and shows once the answer is saved."""
 
@@ -537,7 +511,7 @@ class TestNpsReviewInvitation(TestNpsPortalCommon):
         self.assertIn("review gating", " ".join(warning.itertext()))
 
 
-class TestNpsSurveyLoggedIn(TestNpsPortalCommon):
+class TestNpsSurveyLoggedIn(common.PortalCommon):
     def test_employee_sees_a_preview_and_cannot_answer_for_the_customer(self):
         self.authenticate("nps_manager", "nps_manager")
         response = self._get(f"/nps/{self.survey.access_token}")
@@ -565,7 +539,7 @@ class TestNpsSurveyLoggedIn(TestNpsPortalCommon):
         self.assertEqual(survey.score, 10)
 
 
-class TestNpsOptOut(TestNpsPortalCommon):
+class TestNpsOptOut(common.PortalCommon):
     def test_get_asks_for_confirmation_and_changes_nothing(self):
         response = self._get(f"/nps/{self.survey.access_token}/optout")
         self.assertEqual(response.status_code, 200)
@@ -615,11 +589,17 @@ class TestNpsOptOut(TestNpsPortalCommon):
         self._assert_unanswered()
 
     def test_non_ascii_csrf_token_asks_again(self):
-        """Odoo's validate_csrf raises a TypeError on non-ASCII text (consteq): such a token is just invalid."""
-        self._csrf()
-        for token in ("éo99999999999", "\x80o99999999999"):
-            with self.subTest(token=token), self.assertNoLogs("odoo", logging.ERROR):
-                response = self._post(data={"csrf_token": token}, path="/optout", csrf=False)
+        """Odoo's validate_csrf raises a TypeError on non-ASCII text (consteq): such a token is just invalid, and
+        so is an uploaded file named "csrf_token"."""
+        csrf = self._csrf()
+        url = self.base_url() + f"/nps/{self.survey.access_token}/optout"
+        for kwargs in (
+            {"data": {"csrf_token": "éo99999999999"}},
+            {"data": {"csrf_token": "\x80o99999999999"}},
+            {"data": {"from": "page"}, "files": {"csrf_token": ("csrf.txt", csrf.encode(), "text/plain")}},
+        ):
+            with self.subTest(kwargs=kwargs), self.assertNoLogs("odoo", logging.ERROR):
+                response = self.opener.post(url, allow_redirects=False, **kwargs)
             self.assertEqual(response.status_code, 400)
             self.assertIn("Stop satisfaction surveys?", response.text)
         self.assertEqual(self.customer.nps_consent, "unknown")
@@ -644,7 +624,7 @@ class TestNpsOptOut(TestNpsPortalCommon):
         self.assertEqual(self.customer.nps_consent, "refused")
 
 
-class TestNpsCustomerPortal(TestNpsPortalCommon):
+class TestNpsCustomerPortal(common.PortalCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -696,7 +676,7 @@ class TestNpsCustomerPortal(TestNpsPortalCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestLoopThroughPortal(common.LoopCommon, TestNpsPortalCommon):
+class TestLoopThroughPortal(common.LoopCommon, common.PortalCommon):
     def test_detractor_answering_on_the_portal_gets_one_callback(self):
         """Issue 5 "done when": a detractor answers on the portal; at once, one callback within 48 hours
         for a callback team member who is not the salesperson they dealt with."""
@@ -709,7 +689,7 @@ class TestLoopThroughPortal(common.LoopCommon, TestNpsPortalCommon):
         self.assertEqual(response.status_code, 303)
         # the callback follows in the job the answer started at once, not in the customer's request
         self.assertEqual(survey.reaction_pending, "answer")
-        self.env["nps.survey"]._cron_nps_after_answers()
+        self.env["nps.survey.loop"]._cron_after_answers()
         survey.invalidate_recordset()
         callbacks = self._callbacks(survey)
         self.assertEqual(len(callbacks), 1)
@@ -720,5 +700,5 @@ class TestLoopThroughPortal(common.LoopCommon, TestNpsPortalCommon):
         # Sending the same answer again (a double click) changes nothing.
         self._post(survey, {"score": "2", "comment": "Livraison en retard.", "contact_allowed": "1"})
         self.assertFalse(survey.reaction_pending)
-        self.env["nps.survey"]._cron_nps_after_answers()
+        self.env["nps.survey.loop"]._cron_after_answers()
         self.assertEqual(self._callbacks(survey), callbacks)

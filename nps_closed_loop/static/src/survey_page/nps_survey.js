@@ -1,16 +1,5 @@
 import publicWidget from "@web/legacy/js/public/public_widget";
 
-// The NPS scale, as in models/nps_score.py: 0-6 detractor, 7-8 passive, 9-10 promoter.
-const DETRACTOR_MAX_SCORE = 6;
-const PROMOTER_MIN_SCORE = 9;
-
-function scoreCategory(score) {
-    if (score <= DETRACTOR_MAX_SCORE) {
-        return "detractor";
-    }
-    return score < PROMOTER_MIN_SCORE ? "passive" : "promoter";
-}
-
 /**
  * Progressive enhancement of the survey form, which works without JavaScript:
  * the follow-up question follows the chosen score at once, and a double tap on
@@ -20,6 +9,9 @@ function scoreCategory(score) {
  * score: like the server for a score clicked in the email, the form offers them
  * only for a score of the same category. A text the customer edits is theirs and
  * is never touched.
+ *
+ * The category of each score comes from the server, on its radio button
+ * (data-nps-category): the scale is defined once, in Python.
  */
 publicWidget.registry.NpsSurveyForm = publicWidget.Widget.extend({
     selector: ".o_nps_survey_form",
@@ -40,15 +32,15 @@ publicWidget.registry.NpsSurveyForm = publicWidget.Widget.extend({
     },
 
     _onScoreChange(ev) {
-        const score = parseInt(ev.currentTarget.value, 10);
-        const isPromoter = score >= PROMOTER_MIN_SCORE;
+        const category = ev.currentTarget.dataset.npsCategory;
+        const isPromoter = category === "promoter";
         for (const el of this.el.querySelectorAll(".o_nps_followup_promoter")) {
             el.classList.toggle("d-none", !isPromoter);
         }
         for (const el of this.el.querySelectorAll(".o_nps_followup_improve")) {
             el.classList.toggle("d-none", isPromoter);
         }
-        this._adaptSavedTexts(scoreCategory(score));
+        this._adaptSavedTexts(category);
     },
 
     _adaptSavedTexts(category) {
