@@ -23,7 +23,6 @@ goals are printed but not enforced (at that size they measure start-up costs, no
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -52,9 +51,6 @@ SIZES = {
 REPEAT = 5
 CLIENTS = 8
 SERVER_WORKERS = 2
-ODOO_SERVER_HELPER = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "nps_closed_loop", "tests", "odoo_server.py"
-)
 README_START = "<!-- bench:{series}:start -->"
 README_END = "<!-- bench:{series}:end -->"
 
@@ -497,19 +493,18 @@ def bench_trigger(env, orders_per_mode, rounds=8):
 @contextmanager
 def odoo_server(args, workers=SERVER_WORKERS):
     """A prefork Odoo server on the bench database (no cron), stopped at the end; its log must stay clean."""
-    # the module's own helper for real Odoo processes, shared with its reliability tests; loaded from its
-    # file, since importing the tests package would import Odoo's test framework outside of a test run
-    spec = importlib.util.spec_from_file_location("nps_odoo_server", ODOO_SERVER_HELPER)
-    helper = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(helper)
+    # the module's own helper for real Odoo processes, shared with its reliability tests
+    from odoo.addons.nps_closed_loop.tools.odoo_server import (  # noqa: PLC0415 - importable once Odoo is configured
+        OdooServer,
+        log_problems,
+    )
+
     with (
         tempfile.TemporaryDirectory(prefix="nps-bench-") as log_dir,
-        helper.OdooServer(
-            args.database, log_dir, f"--workers={workers}", "--max-cron-threads=0", name="bench"
-        ) as server,
+        OdooServer(args.database, log_dir, f"--workers={workers}", "--max-cron-threads=0", name="bench") as server,
     ):
         yield server.url()
-        problems = helper.log_problems(server.log())
+        problems = log_problems(server.log())
         assert not problems, "\n".join(problems)
 
 

@@ -1,9 +1,54 @@
+"""What the tests share: the bases that build their data, and helpers that use the addon as the web client
+and the browser do. No test module imports another; none of the bases here has a test of its own."""
+
+import re
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+
 from odoo import SUPERUSER_ID, Command, api
 from odoo.addons.mail.tests.common import MailCase
-from odoo.tests import new_test_user
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import TransactionCase
+from odoo.tools.safe_eval import safe_eval
 
 from .. import compat
+
+NOW = datetime(2026, 11, 26, 20, 0, 0)  # a Thursday, 21:00 in Paris
+#: the mobile number of ``NpsCommon.customer``
+CUSTOMER_MOBILE = "+33 6 12 34 56 78"
+#: the CSRF token of a page's form
+CSRF_PATTERN = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
+
+
+def client_read_group(model, domain, groupby, aggregates, grouped_list=False):
+    """Groups as the web client asks for them: the pivot and graph views, or with ``grouped_list`` the
+    grouped list view (one level at a time, the sub-levels read as the groups are opened)."""
+    if grouped_list:
+        if compat.FORMATTED_READ_GROUP:
+            return model.web_read_group(domain, groupby, aggregates, auto_unfold=len(groupby) > 1)
+        return model.web_read_group(domain, aggregates, groupby, lazy=len(groupby) < 2)
+    if compat.FORMATTED_READ_GROUP:
+        return model.formatted_read_group(domain, groupby, aggregates)
+    return model.read_group(domain, aggregates, groupby, lazy=False)
+
+
+def button_shown(form, name):
+    """Whether the ``odoo.tests.Form`` shows the button ``name`` to its user now: in the view the user
+    gets (their groups applied) and not invisible for the form's current values."""
+    buttons = form._view["tree"].xpath(f"//button[@name='{name}']")
+    if not buttons:
+        return False
+    invisible = buttons[0].get("invisible")
+    return not (invisible and safe_eval(invisible, form._get_eval_context()))
+
+
+def click(form, name):
+    """Press the ``type="object"`` button ``name`` of the ``odoo.tests.Form`` as the web client does: it
+    must be shown; the record is saved (its constraints checked), then the button's method is called on
+    it. What the method returns (an action, or None)."""
+    assert button_shown(form, name), f"the button {name} is not shown"
+    return getattr(form.save(), name)()
 
 
 class NpsCommon(TransactionCase):
@@ -59,7 +104,7 @@ class NpsCommon(TransactionCase):
                 "name": "Jeanne Dupont",
                 "parent_id": cls.customer_company.id,
                 "email": "jeanne@dupont.example.com",
-                compat.PARTNER_MOBILE_FIELD: "+33 6 12 34 56 78",
+                compat.PARTNER_MOBILE_FIELD: CUSTOMER_MOBILE,
                 "lang": "en_US",
                 "user_id": cls.user_salesman.id,
             }
@@ -192,3 +237,212 @@ class CommittedWorkers:
         cr = self.registry.cursor()
         self.addCleanup(cr.close)
         return cr, api.Environment(cr, SUPERUSER_ID, {})
+
+
+class SendingCommon(NpsCommon, MailCase):
+    """The sales order campaign active and sending by email at once, a product to sell, a company in France."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Survey = cls.env["nps.survey"]
+        cls.campaign_so = cls.env.ref("nps_closed_loop.nps_campaign_sale_order")
+        cls.campaign_so.write(
+            {
+                "active": True,
+                "delay_hours": 24,
+                "quiet_period_days": 90,
+                "quiet_period_scope": "customer",
+                "sampling_rate": 100,
+                "channel": "email",
+                "send_window": False,
+                "reminder_days": 3,
+                "expiry_days": 30,
+            }
+        )
+        cls.product = cls.env["product.product"].create({"name": "NPS test widget", "list_price": 100.0})
+        cls.campaign.write({"quiet_period_days": 0})
+        cls.env.company.country_id = cls.env.ref("base.fr")
+
+    @classmethod
+    def _confirm_order(cls, partner, user=None):
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "user_id": (user or cls.user_salesman).id,
+                "order_line": [Command.create({"product_id": cls.product.id, "product_uom_qty": 1})],
+            }
+        )
+        order.action_confirm()
+        return order
+
+    def _order_surveys(self, orders):
+        return self.Survey.search([("res_model", "=", "sale.order"), ("res_id", "in", orders.ids)])
+
+    def _due_survey(self, partner, **values):
+        return self._create_survey(partner, scheduled_date=NOW - timedelta(hours=1), **values)
+
+    def _survey_mails(self, surveys):
+        return self.env["mail.mail"].search([("model", "=", "nps.survey"), ("res_id", "in", surveys.ids)])
+
+    def _survey_sms(self, partners):
+        return self.env["sms.sms"].search([("partner_id", "in", partners.ids)])
+
+    def _run_cron(self, when=NOW):
+        with freeze_time(when):
+            return self.env["nps.survey.send"]._cron_send_surveys()
+
+
+@tagged("post_install", "-at_install")
+class PortalCommon(NpsCommon, HttpCase):
+    """Helpers to open the survey page and post to it like a browser does."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.campaign.review_url = "https://example.com/review"
+        cls.survey = cls._create_survey(state="sent", res_model="res.partner", res_id=cls.customer_company.id)
+        # The CSRF token belongs to the browser session, not to a page: any open form provides one.
+        cls.form_partner = cls.env["res.partner"].create({"name": "Form Opener", "email": "form@example.com"})
+        cls.form_survey = cls._create_survey(partner=cls.form_partner, state="sent")
+
+    def _get(self, path, **kwargs):
+        response = self.url_open(path, **kwargs)
+        self.env.invalidate_all()
+        return response
+
+    def _csrf(self):
+        response = self._get(f"/nps/{self.form_survey.access_token}")
+        match = CSRF_PATTERN.search(response.text)
+        self.assertTrue(match, "the page carries a CSRF token")
+        return match.group(1)
+
+    def _post(self, survey=None, data=None, path="", csrf=True, **kwargs):
+        """Post the form; ``data`` is a dict or a list of pairs (to repeat a field)."""
+        survey = survey or self.survey
+        pairs = list(data.items()) if isinstance(data, dict) else list(data or [])
+        if csrf:
+            pairs.append(("csrf_token", self._csrf()))
+        response = self.url_open(f"/nps/{survey.access_token}{path}", data=pairs, **kwargs)
+        self.env.invalidate_all()
+        return response
+
+    def _assert_unanswered(self, survey=None, state="sent"):
+        survey = survey or self.survey
+        survey.invalidate_recordset()
+        self.assertEqual(survey.state, state)
+        self.assertIs(survey.score, False, "nothing was recorded")
+        self.assertFalse(survey.comment)
+        self.assertFalse(survey.answer_date)
+
+
+#: the campaign fields of the core's context hold rules, each on
+RULES_ON = {
+    "hold_unpaid_invoice": True,
+    "hold_cancelled_order": True,
+    "hold_excluded_company": True,
+}
+RULES_OFF = dict.fromkeys(RULES_ON, False)
+
+
+class ContextRulesCommon(SendingCommon):
+    """A campaign with every context rule on, and what the tests of the rules share (the bridges' too)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.campaign.write({**RULES_ON, "expiry_days": 30, "reminder_days": 3, "send_window": False})
+        cls.colleague = cls.env["res.partner"].create(
+            {"name": "Paul Dupont", "parent_id": cls.customer_company.id, "email": "paul@dupont.example.com"}
+        )
+
+    def _assert_held(self, survey, words, when=NOW, since=NOW):
+        self.assertEqual(survey.state, "scheduled")
+        self.assertIn(words, survey.hold_reason)
+        self.assertEqual(survey.held_since, since, "the hold limit counts from the first hold")
+        self.assertEqual(survey.scheduled_date, when + timedelta(hours=1), "checked again at the next run")
+        self.assertFalse(self._survey_mails(survey))
+
+    def _assert_sent(self, survey):
+        self.assertEqual(survey.state, "sent")
+        self.assertFalse(survey.hold_reason)
+        self.assertFalse(survey.held_since)
+        self.assertEqual(len(self._survey_mails(survey)), 1)
+
+    def _order(self, partner):
+        """A confirmed order; the survey its confirmation schedules is left out, the tests make their own."""
+        order = self._confirm_order(partner)
+        self._order_surveys(order).unlink()
+        return order
+
+    def _invoice(self, partner, due_date):
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": due_date,
+                "invoice_date_due": due_date,
+                "invoice_line_ids": [
+                    Command.create({"name": "Beer", "quantity": 1, "price_unit": 100.0, "tax_ids": [Command.clear()]})
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    def _hold_setups(self):
+        """How each rule holds back the survey of a company in the batch tests: ``[setup(company, order)]``.
+        The tests of a bridge that adds a rule add its setup."""
+        return [
+            lambda company, order: company.write({"nps_excluded": True}),
+            lambda company, order: order._action_cancel(),
+            lambda company, order: self._invoice(company, (NOW - timedelta(days=5)).date()),
+        ]
+
+    def _batch(self, size, tag):
+        """``size`` due surveys of different companies: each rule holds one in turn, then one is sent."""
+        setups = self._hold_setups()
+        surveys = held = self.Survey
+        for index in range(size):
+            company = self.env["res.partner"].create(
+                {"name": f"Company {tag}{index}", "is_company": True, "email": f"c{tag}{index}@example.com"}
+            )
+            order = self._order(company)
+            kind = index % (len(setups) + 1)
+            if kind < len(setups):
+                setups[kind](company, order)
+            survey = self._due_survey(company, res_model="sale.order", res_id=order.id)
+            surveys |= survey
+            if kind < len(setups):
+                held |= survey
+        return surveys, held
+
+    def _check_batch(self, surveys, held):
+        self.assertEqual(held.mapped("state"), ["scheduled"] * len(held))
+        self.assertTrue(all(held.mapped("hold_reason")))
+        self.assertEqual((surveys - held).mapped("state"), ["sent"] * len(surveys - held))
+
+    def _run_counted(self, when, queries=None):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        if queries is not None:
+            with self.assertQueryCount(queries):
+                self._run_cron(when)
+            return queries
+        count = self.cr.sql_log_count
+        self._run_cron(when)
+        self.env.flush_all()  # as assertQueryCount counts
+        return self.cr.sql_log_count - count
+
+    def _assert_query_budget(self):
+        """One query per rule for a whole batch: twice the surveys, the same number of queries."""
+        size = len(self._hold_setups()) + 1
+        warm_up = self._batch(size, "w")
+        self._run_counted(NOW - timedelta(minutes=50))  # caches filled
+        self._check_batch(*warm_up)
+        small = self._batch(size, "a")
+        queries = self._run_counted(NOW - timedelta(minutes=40))
+        self._check_batch(*small)
+        large = self._batch(2 * size, "b")
+        self._run_counted(NOW - timedelta(minutes=30), queries)
+        self._check_batch(*large)

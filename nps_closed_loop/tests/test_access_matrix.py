@@ -7,7 +7,6 @@ salesperson; the "other company" role is an NPS manager of company B only, looki
 
 import io
 import json
-import re
 import zipfile
 from collections import namedtuple
 from contextlib import closing
@@ -49,6 +48,10 @@ MODEL_MATRIX = {
     "nps.source.mixin":                 ("----", "----", "----", "----", "----", "----", "----", "----"),
     "nps.sql.view":                     ("----", "----", "----", "----", "----", "----", "----", "----"),
     "nps.survey.send":                  ("----", "----", "----", "----", "----", "----", "----", "----"),
+    "nps.survey.loop":                  ("----", "----", "----", "----", "----", "----", "----", "----"),
+    "nps.survey.privacy":               ("----", "----", "----", "----", "----", "----", "----", "----"),
+    "nps.campaign.schedule":            ("----", "----", "----", "----", "----", "----", "----", "----"),
+    "nps.overview":                     ("----", "----", "----", "----", "----", "----", "----", "----"),
     # models of other modules the module grants access to (its ir.model.access and ir.rule records); Odoo
     # itself grants no access to server actions and automation rules but to administrators
     "sale.order":                       ("----", "R---", "r---", "----", "RWC-", "----", "R---", "r---"),
@@ -110,7 +113,6 @@ OPERATIONS = ("read", "write", "create", "unlink")
 ModelOperations = namedtuple("ModelOperations", "record read write create")
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
 SECRET = "The delivery came three weeks late"
 
 
@@ -368,7 +370,16 @@ class TestModelAccessMatrix(AccessMatrixCommon):
         )
 
     def test_abstract_models(self):
-        self._assert_row("nps.message.mixin", "nps.source.mixin", "nps.sql.view", "nps.survey.send")
+        self._assert_row(
+            "nps.message.mixin",
+            "nps.source.mixin",
+            "nps.sql.view",
+            "nps.survey.send",
+            "nps.survey.loop",
+            "nps.survey.privacy",
+            "nps.campaign.schedule",
+            "nps.overview",
+        )
 
     def test_models_of_other_modules(self):
         self._assert_row("sale.order", "base.automation", "ir.actions.server")
@@ -411,7 +422,7 @@ class TestRouteAccessMatrix(AccessMatrixCommon, HttpCase):
     def _csrf(self):
         """The session's CSRF token, from the form of a survey waiting for an answer (the preview offers it
         too)."""
-        match = CSRF_PATTERN.search(self._open(f"/nps/{self.survey_other.access_token}").text)
+        match = common.CSRF_PATTERN.search(self._open(f"/nps/{self.survey_other.access_token}").text)
         self.assertTrue(match, "the survey page carries a CSRF token")
         return match.group(1)
 

@@ -1,14 +1,14 @@
 from odoo import http
 from odoo.tests import tagged, warmup
 
-from . import common, test_portal
+from . import common
 
 DETRACTOR = {"score": "2", "comment": "Late delivery.", "contact_allowed": "1"}
 PROMOTER = {"score": "10", "comment": "Great team."}
 
 
 @tagged("post_install", "-at_install", "is_query_count")
-class TestAnswerCost(common.LoopCommon, test_portal.TestNpsPortalCommon):
+class TestAnswerCost(common.LoopCommon, common.PortalCommon):
     """Defect: one answer POST ran 53 queries (Odoo's rating submission: 27). The customer's request stores
     the answer; callbacks, alerts, thank-yous and notes follow in a job the answer starts at once."""
 
@@ -55,7 +55,7 @@ class TestAnswerCost(common.LoopCommon, test_portal.TestNpsPortalCommon):
         )
 
         # the deferred step: the same callback and alert as an answer recorded in one go
-        self.env["nps.survey"]._cron_nps_after_answers()
+        self.env["nps.survey.loop"]._cron_after_answers()
         self.assertFalse(survey.reaction_pending)
         callback = self._callbacks(survey)
         self.assertEqual(len(callback), 1)
@@ -68,7 +68,7 @@ class TestAnswerCost(common.LoopCommon, test_portal.TestNpsPortalCommon):
         self.assertIn(callback.user_id.name, str(alert.body))
         self.assertTrue(survey.detractor_alert_date)
         # a second run has nothing left to do
-        self.env["nps.survey"]._cron_nps_after_answers()
+        self.env["nps.survey.loop"]._cron_after_answers()
         self.assertEqual(self._callbacks(survey), callback)
         self.assertEqual(self._alerts(survey), alert)
 
@@ -79,16 +79,16 @@ class TestAnswerCost(common.LoopCommon, test_portal.TestNpsPortalCommon):
         self.assertEqual(survey.category, "promoter")
         self.assertEqual(survey.reaction_pending, "answer")
         self.assertFalse(survey.promoter_thanks_sent)
-        self.env["nps.survey"]._cron_nps_after_answers()
+        self.env["nps.survey.loop"]._cron_after_answers()
         self.assertTrue(survey.promoter_thanks_sent, "the thank-you leaves once the job ran")
         self.assertTrue(survey.message_ids.filtered(lambda message: "https://example.com/review" in str(message.body)))
         self.assertFalse(survey.reaction_pending)
 
     @warmup
     def test_answer_costs_no_more_than_a_rating(self):
-        """The same measure on Odoo's own rating submission, when a rated model is installed (project)."""
+        """The same measure on Odoo's own rating submission, on a task (make test installs project)."""
         if "project.task" not in self.env:
-            self.skipTest("No model with ratings (project) is installed.")
+            self.skipTest("No model with ratings: install project in the test database (make test does).")
         project = self.env["project.project"].create({"name": "Deliveries", "privacy_visibility": "portal"})
         task = self.env["project.task"].create(
             {"name": "Delivery", "project_id": project.id, "partner_id": self.customer.id}
@@ -116,11 +116,11 @@ class TestAnswerCost(common.LoopCommon, test_portal.TestNpsPortalCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestAnswerFollowedUpByTheJob(common.LoopCommon, test_portal.TestNpsPortalCommon):
+class TestAnswerFollowedUpByTheJob(common.LoopCommon, common.PortalCommon):
     """Answers given on the survey page are followed up by the job as if recorded in one go."""
 
     def _run_job(self):
-        self.env["nps.survey"]._cron_nps_after_answers()
+        self.env["nps.survey.loop"]._cron_after_answers()
         self.env.invalidate_all()
 
     def test_change_before_the_job_ran_is_followed_up_as_a_first_answer(self):

@@ -2,9 +2,10 @@ from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from lxml import html
 
 from odoo import Command, fields
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form
 
 from .. import compat
@@ -298,11 +299,13 @@ class TestDeadline(common.LoopCommon):
     def test_assignee_without_calendar_uses_company_calendar(self):
         self.campaign.write({"callback_sla_working_hours": True, "callback_user_ids": [Command.set(self.caller_b.ids)]})
         self.assertFalse(self.caller_b.resource_calendar_id)
-        company_calendar = self.caller_b.company_id.resource_calendar_id
-        expected = company_calendar.plan_hours(16, datetime(2026, 3, 6, 16, 0), compute_leaves=True)
+        self.caller_b.company_id.resource_calendar_id = self.env["resource.calendar"].create(
+            {"name": "Office hours (New York)", "tz": "America/New_York"}
+        )
         survey = self._answer(2)
-        self.assertEqual(survey.callback_deadline, expected)
-        self.assertGreater(survey.callback_deadline, datetime(2026, 3, 7, 8, 0))
+        # 16 working hours from Friday 16:00 UTC, 11:00 in New York, on 8-12/13-17 there: Friday 5 h, Monday
+        # 8 h, Tuesday 3 h -> Tuesday 11:00, 15:00 UTC (summer time from Sunday 8 March)
+        self.assertEqual(survey.callback_deadline, datetime(2026, 3, 10, 15, 0))
 
 
 class TestAlertsAndEscalation(common.LoopCommon):
@@ -348,7 +351,7 @@ class TestAlertsAndEscalation(common.LoopCommon):
         on_time.with_context(nps_loop_sync=True).callback_deadline = datetime(2026, 3, 10, 10, 0)
         self._callbacks(called).action_feedback(feedback="Reached")
         with freeze_time("2026-03-06 11:00:00"), self.mock_mail_gateway():
-            self.env["nps.survey"]._cron_nps_escalate_callbacks()
+            self.env["nps.survey.loop"]._cron_escalate_callbacks()
         self.assertTrue(late.loop_overdue)
         self.assertFalse(on_time.loop_overdue)
         self.assertFalse(called.loop_overdue, "a callback made late is no longer overdue")
@@ -357,7 +360,7 @@ class TestAlertsAndEscalation(common.LoopCommon):
         self.assertIn(self.user_manager.partner_id, partners)
         self.assertNotIn(self.seller.partner_id, partners)
         with freeze_time("2026-03-06 12:00:00"):
-            self.env["nps.survey"]._cron_nps_escalate_callbacks()
+            self.env["nps.survey.loop"]._cron_escalate_callbacks()
         messages, _partners = self._notified_partners(late, "Overdue NPS callback")
         self.assertEqual(len(messages), 1, "escalated once")
         overdue = self.env["nps.survey"].search([("loop_overdue", "=", True), ("loop_state", "=", "open")])
@@ -367,20 +370,20 @@ class TestAlertsAndEscalation(common.LoopCommon):
         with freeze_time("2026-03-04 10:00:00"):
             first = self._answer(2)
             second = self._answer(3)
-        original = type(self.env["nps.survey"])._nps_escalate
+        original = type(self.env["nps.survey.loop"])._escalate
 
-        def failing_escalate(survey):
+        def failing_escalate(loop, survey):
             if survey == first:
                 raise ValueError("boom")
-            return original(survey)
+            return original(loop, survey)
 
         with (
             freeze_time("2026-03-06 11:00:00"),
             self.mock_mail_gateway(),
-            self.assertLogs("odoo.addons.nps_closed_loop.models.nps_survey", level="ERROR"),
+            self.assertLogs("odoo.addons.nps_closed_loop.models.nps_survey_loop", level="ERROR"),
         ):
-            with patch.object(type(self.env["nps.survey"]), "_nps_escalate", failing_escalate):
-                self.env["nps.survey"]._cron_nps_escalate_callbacks()
+            with patch.object(type(self.env["nps.survey.loop"]), "_escalate", failing_escalate):
+                self.env["nps.survey.loop"]._cron_escalate_callbacks()
         self.assertFalse(first.loop_overdue)
         self.assertTrue(second.loop_overdue)
 
@@ -428,6 +431,47 @@ class TestClosingTheLoop(common.LoopCommon):
         self.assertEqual(followup.scheduled_date, datetime(2026, 3, 16, 10, 0))
         self.assertEqual(followup.state, "scheduled")
 
+    def test_every_callback_note_is_kept_dated_and_signed(self):
+        """The call logged with a note, a note written on the survey, then the loop closed from the dialog with a
+        note of its own, each saved as the web client saves it: all three notes stay, oldest first, each with
+        its date (in the writer's time zone) and its writer."""
+        self.campaign.callback_user_ids = self.caller_a
+        (self.caller_a | self.user_manager).tz = "Europe/Paris"  # UTC+1 in March
+        with freeze_time("2026-03-04 10:00:00"):
+            survey = self._answer(2)
+        self.assertEqual(survey.callback_user_id, self.caller_a)
+        with freeze_time("2026-03-05 09:00:00"):
+            self._callbacks(survey).with_user(self.caller_a).action_feedback(
+                feedback="Voicemail, called again at noon."
+            )
+        with freeze_time("2026-03-05 11:00:00"):
+            workspace = Form(survey.with_user(self.caller_a), view="nps_closed_loop.nps_survey_view_form")
+            workspace.loop_note = "<p>Reached: the missing parts leave on Friday.</p>"
+            workspace.save()
+        with freeze_time("2026-03-05 12:30:00"):
+            dialog = Form(
+                self.env["nps.close.loop.wizard"]
+                .with_user(self.user_manager)
+                .with_context(default_survey_id=survey.id),
+                view="nps_closed_loop.nps_close_loop_wizard_view_form",
+            )
+            dialog.outcome = "resolved"
+            dialog.notes = "<p>The warehouse confirmed Friday's delivery.</p>"
+            dialog.save().action_confirm()
+        self.assertEqual(survey.loop_state, "closed")
+        entries = [
+            " ".join(entry.text_content().split())
+            for entry in html.fromstring(f"<div>{survey.loop_notes}</div>").find_class("o_nps_loop_note")
+        ]
+        self.assertEqual(
+            entries,
+            [
+                "3/5/26, 10:00 AM — Caller A Voicemail, called again at noon.",
+                "3/5/26, 12:00 PM — Caller A Reached: the missing parts leave on Friday.",
+                "3/5/26, 1:30 PM — Max Manager The warehouse confirmed Friday's delivery.",
+            ],
+        )
+
     def test_close_the_loop_dialog_unticked_or_unreachable_schedules_nothing(self):
         self.campaign.write({"resurvey_after_close": True})
         for outcome, untick in (("resolved", True), ("unreachable", False)):
@@ -453,7 +497,7 @@ class TestClosingTheLoop(common.LoopCommon):
     def test_close_twice_refused(self):
         survey = self._answer(2)
         self._close_loop(survey)
-        with self.assertRaisesRegex(Exception, "already closed"):
+        with self.assertRaisesRegex(UserError, "already closed"):
             self._close_loop(survey)
 
     def test_promoter_thanked_once_with_review_link(self):

@@ -9,7 +9,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
 
-from . import common, test_portal
+from . import common
 
 NO_MAIL = {"tracking_disable": True, "mail_create_nosubscribe": True, "mail_notrack": True}
 
@@ -188,7 +188,7 @@ class TestConcurrentCallbackAssignment(ConcurrencyCommon):
         cr2, env2 = self._worker()
         cr2.execute("SELECT 1")  # the job's snapshot is taken before worker 1 commits
         self._answer(env1, self.survey_ids[0], 2)
-        thread, outcome = self._in_thread(lambda: env2["nps.survey"]._cron_nps_after_answers(), env2, retry=False)
+        thread, outcome = self._in_thread(lambda: env2["nps.survey.loop"]._cron_after_answers(), env2, retry=False)
         self.assertTrue(self._wait_until_blocked(cr2, thread), "the job waits for worker 1")
         cr1.commit()
         with mute_logger("odoo.addons.nps_closed_loop.models.nps_survey"):
@@ -203,7 +203,7 @@ class TestConcurrentCallbackAssignment(ConcurrencyCommon):
 
         self.assertEqual(self._committed(state), ("answer", "none", True), "still pending, taken again shortly")
         cr3, env3 = self._worker()
-        env3["nps.survey"]._cron_nps_after_answers()
+        env3["nps.survey.loop"]._cron_after_answers()
         cr3.commit()
         surveys = self._committed(
             lambda env: [
@@ -297,7 +297,7 @@ class TestConcurrentOptOut(ConcurrencyCommon):
         self.assertNotIn(self.customer_id, followers, "the customer is not made a follower of their own record")
 
 
-class TestOneClickOptOutTwice(test_portal.TestNpsPortalCommon):
+class TestOneClickOptOutTwice(common.PortalCommon):
     def _one_click(self):
         response = self.opener.post(
             self.base_url() + f"/nps/{self.survey.access_token}/optout",
@@ -394,8 +394,8 @@ class TestConcurrentAfterAnswers(ConcurrencyCommon):
         cr1, env1 = self._worker()
         cr2, env2 = self._worker()
         # worker 1 takes a batch and is still working on it (not committed) when worker 2 runs
-        env1["nps.survey"]._cron_nps_after_answers(batch_size=self.ANSWERS // 2)
-        env2["nps.survey"]._cron_nps_after_answers(batch_size=self.ANSWERS)
+        env1["nps.survey.loop"]._cron_after_answers(batch_size=self.ANSWERS // 2)
+        env2["nps.survey.loop"]._cron_after_answers(batch_size=self.ANSWERS)
         cr1.commit()
         cr2.commit()
         alerts, pending, alerted = self._followed_up()
@@ -405,6 +405,6 @@ class TestConcurrentAfterAnswers(ConcurrencyCommon):
         self.assertTrue(alerted)
         # a third run finds nothing left to do
         cr3, env3 = self._worker()
-        env3["nps.survey"]._cron_nps_after_answers()
+        env3["nps.survey.loop"]._cron_after_answers()
         cr3.commit()
         self.assertEqual(set(self._followed_up()[0].values()), {1})

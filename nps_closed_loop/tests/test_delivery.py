@@ -10,9 +10,9 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .. import compat
-from . import test_sending
+from . import common
 
-NOW = test_sending.NOW
+NOW = common.NOW
 
 BOUNCE = """\
 From: MAILER-DAEMON@mail.example.com (Mail Delivery System)
@@ -50,7 +50,7 @@ Subject: One question
 
 
 @tagged("post_install", "-at_install")
-class TestDelivery(test_sending.SendingCommon):
+class TestDelivery(common.SendingCommon):
     """A survey is sent only if its message leaves: one that could not be delivered is sent again a few
     times, then fails with the reason, and never counts as sent."""
 
@@ -133,6 +133,10 @@ class TestDelivery(test_sending.SendingCommon):
         exception and the next sending run puts its survey back."""
         surveys = self.Survey.browse([self._due_survey(customer).id for customer in self.customers[:2]])
         self._run_cron()
+        mails = self._survey_mails(surveys)
+        # the queue holds these two only: an email queued before them (demo data) would be tried, and stop
+        # the queue, first
+        self.env["mail.mail"].search([("state", "=", "outgoing"), ("id", "not in", mails.ids)]).cancel()
         with (
             freeze_time(NOW + timedelta(minutes=1)),
             self.mock_mail_gateway(),
@@ -140,14 +144,7 @@ class TestDelivery(test_sending.SendingCommon):
         ):
             self.send_email_mocked.side_effect = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
             self.env["mail.mail"].process_email_queue()
-        mails = self._survey_mails(surveys)
-        if compat.ODOO_19:
-            # 19.0 rolls the email back to the queue: both leave at its next run, nothing is stuck
-            self.assertEqual(mails.mapped("state"), ["outgoing", "outgoing"])
-            self._run_cron(NOW + timedelta(minutes=2))
-            self.assertEqual(set(surveys.mapped("state")), {"sent"})
-            self.assertEqual(set(surveys.mapped("send_attempt_count")), {0})
-            return
+        self.assertEqual(self.send_email_mocked.call_count, 1, "one email tried, then the queue stopped")
         self.assertEqual(sorted(mails.mapped("state")), ["exception", "outgoing"], "The queue stopped at the first")
         stuck = mails.filtered(lambda mail: mail.state == "exception")
         self.assertEqual(set(surveys.mapped("state")), {"sent"})
@@ -280,7 +277,7 @@ class TestDelivery(test_sending.SendingCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestSmsDelivery(test_sending.SendingCommon):
+class TestSmsDelivery(common.SendingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -10,12 +10,13 @@ from odoo.tools import mute_logger
 from odoo.tools.safe_eval import safe_eval
 
 from .. import compat
-from . import common, test_portal, test_sending
-from .test_sending import NOW
+from . import common
+
+NOW = common.NOW
 
 
 @tagged("post_install", "-at_install")
-class TestGdprSending(test_sending.SendingCommon):
+class TestGdprSending(common.SendingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -239,7 +240,7 @@ class TestGdprSending(test_sending.SendingCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestGdprOptOutRoutes(test_portal.TestNpsPortalCommon):
+class TestGdprOptOutRoutes(common.PortalCommon):
     def _assert_untouched(self):
         self.customer.invalidate_recordset()
         self.assertEqual(self.customer.nps_consent, "unknown")
@@ -312,7 +313,7 @@ class TestGdprOptOutRoutes(test_portal.TestNpsPortalCommon):
     @mute_logger("odoo.http")
     def test_anonymised_survey_token_is_refused(self):
         token = self.survey.access_token
-        self.survey._nps_anonymize()
+        self.env["nps.survey.privacy"]._anonymize(self.survey)
         self.env.invalidate_all()
         for response in (
             self._get(f"/nps/{token}/optout"),
@@ -393,7 +394,7 @@ class TestGdprRetention(common.NpsCommon):
         recent_invitation = self._create_survey(state="expired")
         self.env.invalidate_all()
         with freeze_time(datetime(2026, 11, 26, 12, 0, 0)):
-            self.env["nps.survey"]._cron_nps_anonymize_old()
+            self.env["nps.survey.privacy"]._cron_anonymize_old()
         self.env.invalidate_all()
         self.assertRecordValues(
             kept | at_limit | older | unanswered | recent_invitation,
@@ -410,7 +411,7 @@ class TestGdprRetention(common.NpsCommon):
     def test_retention_zero_keeps_everything(self):
         self.env["ir.config_parameter"].set_param("nps_closed_loop.retention_months", "0")
         survey = self._create_answered(9, answer_date=datetime(2000, 1, 1))
-        self.env["nps.survey"]._cron_nps_anonymize_old()
+        self.env["nps.survey.privacy"]._cron_anonymize_old()
         self.assertFalse(survey.is_anonymized)
 
     def test_retention_in_batches(self):
@@ -418,8 +419,8 @@ class TestGdprRetention(common.NpsCommon):
         surveys = self.env["nps.survey"].browse(
             [self._create_answered(8, answer_date=datetime(2020, 1, 1)).id for _index in range(3)]
         )
-        self.assertEqual(self.env["nps.survey"]._cron_nps_anonymize_old(batch_size=2), 2)
-        self.assertEqual(self.env["nps.survey"]._cron_nps_anonymize_old(batch_size=2), 1)
+        self.assertEqual(self.env["nps.survey.privacy"]._cron_anonymize_old(batch_size=2), 2)
+        self.assertEqual(self.env["nps.survey.privacy"]._cron_anonymize_old(batch_size=2), 1)
         self.env.invalidate_all()
         self.assertEqual(set(surveys.mapped("is_anonymized")), {True})
 

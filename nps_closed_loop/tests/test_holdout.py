@@ -30,7 +30,7 @@ class TestHoldout(common.LoopCommon):
         )
 
     def _holdout_share(self, surveys):
-        return sum(survey._nps_draw_holdout() for survey in surveys) / len(surveys)
+        return sum(self.env["nps.survey.loop"]._draw_holdout(survey) for survey in surveys) / len(surveys)
 
     def test_share_stays_within_statistical_tolerance(self):
         """20 % over 2000 detractors: within 4.5 standard deviations (about 4 points) of the setting."""
@@ -46,12 +46,14 @@ class TestHoldout(common.LoopCommon):
     def test_draw_is_reproducible_with_a_fixed_seed(self):
         surveys = self._answered_detractors(300)
         self.campaign.write({"holdout_seed": 4242, "holdout_percent": 30.0})
-        first = [survey._nps_draw_holdout() for survey in surveys]
-        self.assertEqual([survey._nps_draw_holdout() for survey in surveys], first)
+        first = [self.env["nps.survey.loop"]._draw_holdout(survey) for survey in surveys]
+        self.assertEqual([self.env["nps.survey.loop"]._draw_holdout(survey) for survey in surveys], first)
         self.campaign.holdout_seed = 4243
-        self.assertNotEqual([survey._nps_draw_holdout() for survey in surveys], first, "the seed matters")
+        self.assertNotEqual(
+            [self.env["nps.survey.loop"]._draw_holdout(survey) for survey in surveys], first, "the seed matters"
+        )
         self.campaign.holdout_seed = 4242
-        self.assertEqual([survey._nps_draw_holdout() for survey in surveys], first)
+        self.assertEqual([self.env["nps.survey.loop"]._draw_holdout(survey) for survey in surveys], first)
 
     def test_extreme_settings(self):
         surveys = self._answered_detractors(50)
@@ -67,7 +69,7 @@ class TestHoldout(common.LoopCommon):
         passive = self._answer(8)
         refused = self._answer(2, contact_allowed=False)
         original = self._answer(2)
-        followup = original._nps_schedule_followup(30)
+        followup = self.env["nps.survey.loop"]._schedule_followup(original, 30)
         followup._record_answer(3, contact_allowed=True)
         self.assertTrue(original.holdout)
         self.assertFalse(passive.holdout)
@@ -152,8 +154,8 @@ class TestResurveyAndComparison(common.HoldoutCommon):
         self.assertIn(ordinary, conflicts, "an ordinary survey waits for the end of the quiet period")
         self.assertNotIn(followup, conflicts, "the follow-up goes through the quiet period")
         # Never a second pass: no second follow-up, no follow-up of the follow-up.
-        self.assertFalse(survey._nps_schedule_followup(10))
-        self.assertFalse(followup._nps_schedule_followup(10))
+        self.assertFalse(self.env["nps.survey.loop"]._schedule_followup(survey, 10))
+        self.assertFalse(self.env["nps.survey.loop"]._schedule_followup(followup, 10))
         with self.assertRaisesRegex(ValidationError, "only once"):
             self._create_survey(followup_of_id=survey.id)
         with self.assertRaisesRegex(ValidationError, "cannot itself be followed up"):
@@ -197,7 +199,7 @@ class TestResurveyAndComparison(common.HoldoutCommon):
         # The control group's re-surveys were scheduled at their answer; the called ones' at closing.
         self.assertEqual(len(control.followup_survey_ids), 2)
         for survey, score in ((called[0], 9), (called[1], 4), (control[0], 7)):
-            followup = survey.followup_survey_ids or survey._nps_schedule_followup(30)
+            followup = survey.followup_survey_ids or self.env["nps.survey.loop"]._schedule_followup(survey, 30)
             followup.state = "sent"
             followup._record_answer(score, contact_allowed=True)
 

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from . import common
 
@@ -58,17 +58,14 @@ class TestImprovement(common.NpsCommon):
     def test_created_from_answers_and_theme(self):
         first = self._create_answered(3, theme_ids=[Command.set(self.theme.ids)])
         second = self._create_answered(5, partner=self.customer_2)
-        action = self.env["nps.improvement"].with_user(self.user_manager).action_create_from_surveys(first | second)
-        improvement = (
-            self.env["nps.improvement"].with_user(self.user_manager).with_context(**action["context"]).create({})
-        )
+        manager_env = self.env(user=self.user_manager)
+        action = manager_env["nps.improvement"].action_create_from_surveys(first | second)
+        improvement = Form.from_action(manager_env, action).save()
         self.assertEqual(improvement.survey_ids, first | second)
         self.assertEqual(improvement.theme_ids, self.theme)
         self.assertIn("Delivery slots", improvement.name)
         action = self.theme.with_user(self.user_manager).action_create_improvement()
-        improvement = (
-            self.env["nps.improvement"].with_user(self.user_manager).with_context(**action["context"]).create({})
-        )
+        improvement = Form.from_action(manager_env, action).save()
         self.assertEqual(improvement.name, "Delivery slots")
         self.assertEqual(improvement.theme_ids, self.theme)
         self.assertEqual(improvement.survey_ids, first)
@@ -96,12 +93,14 @@ class TestImprovement(common.NpsCommon):
             | self._create_answered(0, partner_id=False, is_anonymized=True)
         )
         improvement = self._improvement(surveys)
-        wizard_model = self.env["nps.improvement.announce.wizard"].with_user(self.user_manager)
+        self.assertFalse(common.button_shown(Form(improvement), "action_announce"), "not done yet")
+        wizard = Form.from_action(improvement.env, improvement.action_announce())
         with self.assertRaises(UserError):
-            wizard_model.create({"improvement_id": improvement.id}).action_send()
+            common.click(wizard, "action_send")  # refused all the same
         improvement.action_done()
-        wizard = wizard_model.create({"improvement_id": improvement.id})
-        self.assertEqual(wizard.partner_ids, self.customer | french)
+        # the manager opens "You said, we did" from the improvement, as the web client does
+        wizard = Form.from_action(improvement.env, common.click(Form(improvement), "action_announce"))
+        self.assertEqual(improvement.env["res.partner"].browse(wizard.partner_ids.ids), self.customer | french)
         self.assertEqual(wizard.recipient_count, 2)
         self.assertEqual(wizard.excluded_count, 4)
         self.assertIn("Anonymised answer: 1", wizard.excluded_summary)
@@ -109,7 +108,7 @@ class TestImprovement(common.NpsCommon):
         self.assertIn("No consent: 1", wizard.excluded_summary)
         self.assertIn("Refused surveys: 1", wizard.excluded_summary)
         wizard.message = "<p>We now call before every delivery.</p>"
-        wizard.action_send()
+        self.assertEqual(common.click(wizard, "action_send"), {"type": "ir.actions.act_window_close"})
         mails = self._mails(improvement)
         self.assertEqual(len(mails), 2)
         self.assertEqual(mails.recipient_ids, self.customer | french)
@@ -126,11 +125,12 @@ class TestImprovement(common.NpsCommon):
             logged = survey.message_ids.filtered(lambda message: "Told about improvement" in (message.body or ""))
             self.assertEqual(bool(logged), survey in told, survey.partner_id.name)
         # a second send reaches nobody again
-        wizard = wizard_model.create({"improvement_id": improvement.id})
-        self.assertFalse(wizard.partner_ids)
+        wizard = Form.from_action(improvement.env, improvement.action_announce())
+        self.assertFalse(wizard.partner_ids.ids)
         self.assertIn("Already told: 3", wizard.excluded_summary)
+        self.assertFalse(common.button_shown(wizard, "action_send"), "nobody to tell: no button")
         with self.assertRaises(UserError):
-            wizard.action_send()
+            wizard.save().action_send()  # refused all the same
         self.assertEqual(len(self._mails(improvement)), 2)
 
     def test_before_after_nps(self):

@@ -109,7 +109,7 @@ class OverviewCommon(common.NpsCommon):
         cls.filters = {"months": 3, "campaign_id": cls.overview_campaign.id}
 
     def _overview(self, user, **filters):
-        return self.env["nps.survey"].with_user(user).get_nps_overview({**self.filters, **filters})
+        return self.env["nps.overview"].with_user(user).get_nps_overview({**self.filters, **filters})
 
 
 class TestOverviewFigures(OverviewCommon):
@@ -176,6 +176,7 @@ class TestOverviewFigures(OverviewCommon):
                 "count": 3,
                 "repurchased": 1,
                 "followups": 2,
+                "later_nps": -50.0,
                 "recovered": 1,
                 "repurchase_rate": 100 / 3,
                 "recovery_rate": 50.0,
@@ -187,6 +188,7 @@ class TestOverviewFigures(OverviewCommon):
                 "count": 1,
                 "repurchased": 0,
                 "followups": 1,
+                "later_nps": 100.0,
                 "recovered": 1,
                 "repurchase_rate": 0.0,
                 "recovery_rate": 100.0,
@@ -260,12 +262,12 @@ class TestOverviewFigures(OverviewCommon):
         self.assertNotIn("uncovered_words", overview)
         self.assertEqual(overview["access"], {"agents": False, "words": False, "surveys": False})
         with self.assertRaises(AccessError):
-            self.env["nps.survey"].with_user(self.user_salesman)._nps_overview_agents([])
+            self.env["nps.overview"].with_user(self.user_salesman)._agents([])
 
     def test_companies_apart(self):
         with self.assertRaises(AccessError):
             self._overview(self.user_salesman, company_id=self.other_company.id)
-        other = self.env["nps.survey"].with_user(self.user_other_company).get_nps_overview({"months": 3})
+        other = self.env["nps.overview"].with_user(self.user_other_company).get_nps_overview({"months": 3})
         self.assertEqual(other["nps"]["count"], 0)
         self.assertEqual(other["options"]["companies"], [{"id": self.other_company.id, "name": "Other Company"}])
 
@@ -329,6 +331,7 @@ class TestCustomerScoreTrend(common.NpsCommon):
         partners = self.customer | self.customer_2 | self.customer_company
         for partner in partners:
             self._create_answered(9, partner=partner if not partner.is_company else self.customer)
+        partners.mapped("nps_score_trend")  # the bars' QWeb template is read once per process, then cached
         self.env.invalidate_all()
         partners.mapped("is_company")
         with self.assertQueryCount(1):

@@ -1,8 +1,8 @@
 from datetime import datetime, timedelta
 
 from odoo import SUPERUSER_ID, Command, api
-from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
 from odoo.tests.common import TransactionCase
 
 from . import common
@@ -61,7 +61,10 @@ class TestRelationshipWizardAccess(common.NpsCommon):
         return order
 
     def _preview(self, domain):
-        return self.env["nps.relationship.wizard"].with_user(self.user_manager).create({"partner_domain": repr(domain)})
+        """The wizard as the manager fills it in in the web client: the preview follows the filter."""
+        wizard = Form(self.env["nps.relationship.wizard"].with_user(self.user_manager))
+        wizard.partner_domain = repr(domain)
+        return wizard
 
     def assertCounts(self, wizard, partners):
         self.assertFalse(wizard.domain_error)
@@ -140,12 +143,13 @@ class TestRelationshipWizardAccess(common.NpsCommon):
 
     def test_refused_filter_cannot_be_confirmed(self):
         wizard = self._preview([("credit_limit", ">", 1000)])
-        with self.assertRaisesRegex(Exception, INVALID):
-            wizard.action_confirm()
+        self.assertFalse(common.button_shown(wizard, "action_confirm"), "no button to send")
+        with self.assertRaisesRegex(UserError, INVALID):
+            wizard.save().action_confirm()  # refused all the same
         self.assertFalse(self.env["nps.relationship.queue"].search([]))
 
     def test_default_segment_for_a_manager_who_is_not_a_salesperson(self):
-        wizard = self.env["nps.relationship.wizard"].with_user(self.user_manager).create({})
+        wizard = Form(self.env["nps.relationship.wizard"].with_user(self.user_manager))
         self.assertIn("sale_order_ids", wizard.partner_domain)
         self.assertFalse(wizard.domain_error)
         wizard.partner_domain = wizard.partner_domain[:-1] + f", ('id', 'in', {self.buyers.ids})]"
@@ -170,9 +174,9 @@ class TestRelationshipQueue(common.NpsCommon):
         return self.env["nps.survey"].search([("campaign_id", "=", campaign.id)])
 
     def test_enqueue_is_idempotent(self):
-        self.campaign._nps_enqueue_partners(self.partners[:3])
-        self.campaign._nps_enqueue_partners(self.partners[1:4])
-        self.campaign_2._nps_enqueue_partners(self.partners[:1])
+        self.env["nps.campaign.schedule"]._enqueue_partners(self.campaign, self.partners[:3])
+        self.env["nps.campaign.schedule"]._enqueue_partners(self.campaign, self.partners[1:4])
+        self.env["nps.campaign.schedule"]._enqueue_partners(self.campaign_2, self.partners[:1])
         rows = self.Queue.search([("campaign_id", "=", self.campaign.id)])
         self.assertEqual(rows.partner_id, self.partners[:4])
         self.assertEqual(len(rows), 4, "one row per customer")
@@ -183,18 +187,18 @@ class TestRelationshipQueue(common.NpsCommon):
         self.assertEqual((self.campaign | self.campaign_2).mapped("relationship_pending_count"), [4, 1])
 
     def test_batches_across_campaigns(self):
-        self.campaign._nps_enqueue_partners(self.partners[:3])
-        self.campaign_2._nps_enqueue_partners(self.partners[3:])
+        self.env["nps.campaign.schedule"]._enqueue_partners(self.campaign, self.partners[:3])
+        self.env["nps.campaign.schedule"]._enqueue_partners(self.campaign_2, self.partners[3:])
         now = datetime(2026, 3, 2, 9, 0)
-        Campaign = self.env["nps.campaign"]
-        self.assertEqual(Campaign._nps_process_relationship_queues(2, now), (2, 3))
+        Schedule = self.env["nps.campaign.schedule"]
+        self.assertEqual(Schedule._process_relationship_queues(2, now), (2, 3))
         self.assertEqual(self._surveys(self.campaign).partner_id, self.partners[:2])
         self.assertEqual(self.campaign.relationship_pending_count, 1)
-        self.assertEqual(Campaign._nps_process_relationship_queues(2, now), (2, 1))
+        self.assertEqual(Schedule._process_relationship_queues(2, now), (2, 1))
         self.assertEqual(self._surveys(self.campaign).partner_id, self.partners[:3])
         self.assertEqual(self._surveys(self.campaign_2).partner_id, self.partners[3])
-        self.assertEqual(Campaign._nps_process_relationship_queues(2, now), (1, 0))
-        self.assertEqual(Campaign._nps_process_relationship_queues(2, now), (0, 0))
+        self.assertEqual(Schedule._process_relationship_queues(2, now), (1, 0))
+        self.assertEqual(Schedule._process_relationship_queues(2, now), (0, 0))
         self.assertEqual(self._surveys(self.campaign_2).partner_id, self.partners[3:])
         surveys = self._surveys(self.campaign) | self._surveys(self.campaign_2)
         self.assertEqual(set(surveys.mapped("state")), {"scheduled"})
@@ -203,9 +207,9 @@ class TestRelationshipQueue(common.NpsCommon):
         self.assertEqual((self.campaign | self.campaign_2).mapped("relationship_pending_count"), [0, 0])
 
     def test_deleted_customer_leaves_the_queue(self):
-        self.campaign._nps_enqueue_partners(self.partners)
+        self.env["nps.campaign.schedule"]._enqueue_partners(self.campaign, self.partners)
         self.partners[0].unlink()
-        self.assertEqual(self.env["nps.campaign"]._nps_process_relationship_queues(10, None), (4, 0))
+        self.assertEqual(self.env["nps.campaign.schedule"]._process_relationship_queues(10, None), (4, 0))
         self.assertEqual(self._surveys(self.campaign).partner_id, self.partners[1:])
 
     def test_batch_cost_does_not_depend_on_the_queue_length(self):
@@ -220,45 +224,48 @@ class TestRelationshipQueue(common.NpsCommon):
         )
         counts = []
         for batch, waiting in ((warm_up, None), (first, None), (second, many)):
-            self.campaign._nps_enqueue_partners(batch)
+            self.env["nps.campaign.schedule"]._enqueue_partners(self.campaign, batch)
             if waiting:
-                self.campaign_2._nps_enqueue_partners(waiting)
+                self.env["nps.campaign.schedule"]._enqueue_partners(self.campaign_2, waiting)
             self.env.flush_all()
             self.env.invalidate_all()
             queries = self.cr.sql_log_count
-            self.assertEqual(self.env["nps.campaign"]._nps_process_relationship_queues(5, None)[0], 5)
+            self.assertEqual(self.env["nps.campaign.schedule"]._process_relationship_queues(5, None)[0], 5)
             self.env.flush_all()
             counts.append(self.cr.sql_log_count - queries)
         self.assertEqual(self._surveys(self.campaign).partner_id, warm_up | first | second)
         self.assertEqual(counts[1], counts[2], "a batch costs the same with 0 or 200 customers waiting")
 
     def test_access(self):
-        self.campaign._nps_enqueue_partners(self.partners[:2])
+        self.env["nps.campaign.schedule"]._enqueue_partners(self.campaign, self.partners[:2])
         for user in (self.user_employee, self.user_nps, self.user_salesman):
             with self.subTest(user=user.login):
                 with self.assertRaises(AccessError):
                     self.Queue.with_user(user).search([])
                 with self.assertRaises(AccessError):
-                    self.campaign.with_user(user)._nps_enqueue_partners(self.partners)
+                    self.env["nps.campaign.schedule"].with_user(user)._enqueue_partners(
+                        self.campaign.with_user(user), self.partners
+                    )
                 # the count alone is no secret: campaign forms show it to whoever reads them
                 self.assertEqual(self.campaign.with_user(user).relationship_pending_count, 2)
         self.assertEqual(len(self.Queue.with_user(self.user_manager).search([])), 2)
-        self.campaign.with_user(self.user_manager)._nps_enqueue_partners(self.partners)
+        self.env["nps.campaign.schedule"].with_user(self.user_manager)._enqueue_partners(
+            self.campaign.with_user(self.user_manager), self.partners
+        )
         self.assertEqual(self.campaign.relationship_pending_count, 5)
 
     def test_wizard_queues_then_cron_sends(self):
         relationship = self.env.ref("nps_closed_loop.nps_campaign_relationship")
         relationship.write({"quiet_period_days": 0, "sampling_rate": 100})
-        wizard = (
-            self.env["nps.relationship.wizard"]
-            .with_user(self.user_manager)
-            .create({"campaign_id": relationship.id, "partner_domain": repr([("id", "in", self.partners.ids)])})
-        )
+        wizard = Form(self.env["nps.relationship.wizard"].with_user(self.user_manager))
+        wizard.campaign_id = relationship
+        wizard.partner_domain = repr([("id", "in", self.partners.ids)])
         self.assertEqual(wizard.survey_count, 5)
-        wizard.action_confirm()
-        wizard.action_confirm()  # a second click queues nobody twice
+        action = common.click(wizard, "action_confirm")
+        self.assertEqual(action["params"]["next"]["res_id"], relationship.id, "then the campaign opens")
+        wizard.record.action_confirm()  # a second click (a double click) queues nobody twice
         self.assertEqual(relationship.relationship_pending_count, 5)
-        self.assertEqual(self.env["nps.campaign"]._nps_process_relationship_queues(100, None), (5, 0))
+        self.assertEqual(self.env["nps.campaign.schedule"]._process_relationship_queues(100, None), (5, 0))
         self.assertEqual(self._surveys(relationship).partner_id, self.partners)
 
 
@@ -274,7 +281,7 @@ class TestRelationshipQueueWorkers(common.CommittedWorkers, TransactionCase):
             partners = env["res.partner"].create(
                 [{"name": f"Worker customer {index}", "email": f"worker{index}@example.com"} for index in range(6)]
             )
-            campaign._nps_enqueue_partners(partners)
+            env["nps.campaign.schedule"]._enqueue_partners(campaign, partners)
             self.campaign_id, self.partner_ids = campaign.id, partners.ids
         self.addCleanup(self._cleanup)
 
@@ -291,8 +298,8 @@ class TestRelationshipQueueWorkers(common.CommittedWorkers, TransactionCase):
         cr2, env2 = self._worker()
         now = datetime.now() + timedelta(minutes=1)
         # worker 1 holds its batch (not committed yet) when worker 2 starts: worker 2 skips it, without waiting
-        self.assertEqual(env1["nps.campaign"]._nps_process_relationship_queues(4, now)[0], 4)
-        self.assertEqual(env2["nps.campaign"]._nps_process_relationship_queues(10, now)[0], 2)
+        self.assertEqual(env1["nps.campaign.schedule"]._process_relationship_queues(4, now)[0], 4)
+        self.assertEqual(env2["nps.campaign.schedule"]._process_relationship_queues(10, now)[0], 2)
         cr1.commit()
         cr2.commit()
         with self.registry.cursor() as cr:

@@ -5,8 +5,8 @@ from datetime import date, datetime, timedelta
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, tagged
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, HttpCase, tagged
 
 from ..models.nps_statistics import nps_figures, two_proportion_p_value
 from . import common
@@ -398,7 +398,7 @@ class TestRevenueAtRisk(common.LoopCommon):
         # more credited than invoiced: nothing at risk, not a negative amount
         self._invoice(self.customer_2, "2024-01-10", 100)
         self._invoice(self.customer_2, "2024-01-20", 300, move_type="out_refund")
-        no_invoice._nps_store_customer_revenue()
+        self.env["nps.survey.loop"]._store_customer_revenue(no_invoice)
         self.assertEqual(promoter.customer_revenue, 1550.0)
         self.assertEqual(no_invoice.customer_revenue, 0.0)
         report = self.env["nps.report"].with_user(self.user_manager)
@@ -436,7 +436,7 @@ class TestRevenueAtRisk(common.LoopCommon):
     def test_no_answer_date_no_revenue(self):
         self._invoice(self.customer, "2024-01-05", 1000)
         survey = self._create_answered(2)
-        survey._nps_store_customer_revenue()
+        self.env["nps.survey.loop"]._store_customer_revenue(survey)
         self.assertEqual(survey.customer_revenue, 0.0)
 
 
@@ -459,7 +459,7 @@ class TestHoldoutReport(common.HoldoutCommon):
         self._confirmed_order(self.customers[4], answer_date - timedelta(days=5))
         # later answers: called 9 (recovered) and 4, control 7 (recovered)
         for survey, score in ((called[0], 9), (called[1], 4), (control[0], 7)):
-            followup = survey.followup_survey_ids or survey._nps_schedule_followup(30)
+            followup = survey.followup_survey_ids or self.env["nps.survey.loop"]._schedule_followup(survey, 30)
             followup.state = "sent"
             followup._record_answer(score, contact_allowed=True)
 
@@ -604,16 +604,40 @@ class TestNpsWorkbook(ReportCommon):
     def test_export_actions(self):
         action = self.campaign.with_user(self.user_manager).action_nps_export_workbook()
         self.assertEqual(action["url"], f"/nps/workbook?campaign_ids={self.campaign.id}")
-        wizard = (
-            self.env["nps.workbook.wizard"]
-            .with_user(self.user_nps)
-            .create({"campaign_ids": [Command.set((self.campaign | self.campaign_b).ids)], "date_from": "2024-01-01"})
-        )
+        # the analysis list's button opens the wizard, where the NPS user picks the campaigns and the period
+        wizard = self._workbook_wizard()
+        wizard.campaign_ids.add(self.campaign)
+        wizard.campaign_ids.add(self.campaign_b)
+        wizard.date_from = date(2024, 1, 1)
         self.assertEqual(
-            wizard.action_export()["url"],
+            common.click(wizard, "action_export")["url"],
             f"/nps/workbook?campaign_ids={self.campaign.id}%2C{self.campaign_b.id}&date_from=2024-01-01",
         )
-        self.assertEqual(self._report(self.user_nps).action_nps_export_workbook()["res_model"], "nps.workbook.wizard")
+
+    def _workbook_wizard(self):
+        action = self._report(self.user_nps).action_nps_export_workbook()
+        self.assertEqual(action["res_model"], "nps.workbook.wizard")
+        return Form.from_action(self.env(user=self.user_nps), action)
+
+    def test_workbook_wizard_refuses_a_reversed_period(self):
+        wizard = self._workbook_wizard()
+        wizard.date_from = date(2024, 3, 1)
+        wizard.date_to = date(2024, 2, 1)
+        with self.assertRaisesRegex(ValidationError, "The period must start before it ends."):
+            common.click(wizard, "action_export")
+        wizard.date_to = date(2024, 3, 1)  # one day is a period
+        self.assertEqual(
+            common.click(wizard, "action_export")["url"], "/nps/workbook?date_from=2024-03-01&date_to=2024-03-01"
+        )
+
+    def test_workbook_wizard_refuses_campaigns_of_other_companies(self):
+        foreign = self.env["nps.campaign"].create(
+            {"name": "Foreign campaign", "company_id": self.other_company.id, "user_id": self.user_other_company.id}
+        )
+        wizard = self._workbook_wizard()
+        wizard.campaign_ids.add(foreign)
+        with self.assertRaises(AccessError):
+            common.click(wizard, "action_export")
 
 
 @tagged("post_install", "-at_install")
@@ -632,5 +656,5 @@ class TestNpsWorkbookDownload(ReportCommon, HttpCase):
     def test_download_refused_to_employees(self):
         self.authenticate("nps_salesman", "nps_salesman")
         response = self.url_open("/nps/workbook")
-        self.assertNotEqual(response.status_code, 200)
+        self.assertEqual(response.status_code, 403, "refused, not broken")
         self.assertNotIn("spreadsheetml", response.headers.get("Content-Type", ""))

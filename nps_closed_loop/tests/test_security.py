@@ -45,7 +45,7 @@ class TestNpsSecurity(common.NpsCommon):
                 with self.assertRaises(AccessError):
                     survey.read(["contact_user_id"])
                 with self.assertRaises(AccessError):
-                    compat.client_read_group(
+                    common.client_read_group(
                         self.env["nps.survey"].with_user(user), [], ["contact_user_id"], ["nps_value:avg"]
                     )
         manager_view = self.survey.with_user(self.user_manager)
@@ -526,13 +526,17 @@ class TestCallbackNotesStayInternal(common.LoopCommon):
         self._assert_notes_internal(survey)
 
     def test_activity_feedback_goes_to_the_internal_notes(self):
+        """What the agent wrote when marking the callback done stays when the loop is closed with notes of its
+        own: both in the internal notes, the feedback first, neither in the chatter."""
         survey = self._survey()
         activity = self._callbacks(survey)
         activity.with_user(activity.user_id).action_feedback(feedback=self.NOTES)
         self.assertEqual(survey.loop_state, "contacted")
-        self._close_loop(survey)  # the wizard's own notes are added to the callback's feedback
-        self.assertIn("delivery slot", survey.loop_notes)
-        survey.loop_notes = f"{survey.loop_notes}<p>{self.NOTES}</p>"
+        self._close_loop(survey)  # with the dialog's own notes: "Apologised; delivery slot confirmed by phone."
+        notes = survey.loop_notes
+        self.assertIn("delivery slot", notes)
+        self.assertIn("promised a discount", notes, "the feedback is not replaced by the dialog's notes")
+        self.assertLess(notes.index("promised a discount"), notes.index("delivery slot"), "oldest first")
         self._assert_notes_internal(survey)
 
 
@@ -623,13 +627,13 @@ class TestNoPerAgentComparison(common.LoopCommon):
             Survey = self.env["nps.survey"].with_user(user)
             with self.subTest(user=user.login):
                 with self.assertRaises(AccessError):
-                    compat.client_read_group(Survey, domain, ["callback_user_id"], ["time_to_first_contact:avg"])
+                    common.client_read_group(Survey, domain, ["callback_user_id"], ["time_to_first_contact:avg"])
                 with self.assertRaises(AccessError):
-                    compat.client_read_group(
+                    common.client_read_group(
                         Survey, domain, ["callback_user_id"], ["time_to_first_contact:avg"], grouped_list=True
                     )
                 with self.assertRaises(AccessError):
-                    compat.client_read_group(
+                    common.client_read_group(
                         Survey,
                         domain,
                         ["loop_state", "callback_user_id"],
@@ -641,7 +645,7 @@ class TestNoPerAgentComparison(common.LoopCommon):
                 with self.assertRaises(AccessError):
                     Survey._read_group(domain, ["loop_state"], having=[("callback_user_id:count_distinct", ">", 1)])
                 self.assertTrue(
-                    compat.client_read_group(Survey, domain, ["loop_state"], ["nps_value:avg"]), "other groupings"
+                    common.client_read_group(Survey, domain, ["loop_state"], ["nps_value:avg"]), "other groupings"
                 )
                 search = Survey.get_views([(False, "search")])["views"]["search"]["arch"]
                 self.assertNotIn("groupby_callback_user", search)

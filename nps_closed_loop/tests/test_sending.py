@@ -7,70 +7,17 @@ from lxml import html as lxml_html
 from PIL import Image
 
 from odoo import Command
-from odoo.addons.mail.tests.common import MailCase
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .. import compat
 from . import common
 
-NOW = datetime(2026, 11, 26, 20, 0, 0)  # a Thursday, 21:00 in Paris
-
-
-class SendingCommon(common.NpsCommon, MailCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Survey = cls.env["nps.survey"]
-        cls.campaign_so = cls.env.ref("nps_closed_loop.nps_campaign_sale_order")
-        cls.campaign_so.write(
-            {
-                "active": True,
-                "delay_hours": 24,
-                "quiet_period_days": 90,
-                "quiet_period_scope": "customer",
-                "sampling_rate": 100,
-                "channel": "email",
-                "send_window": False,
-                "reminder_days": 3,
-                "expiry_days": 30,
-            }
-        )
-        cls.product = cls.env["product.product"].create({"name": "NPS test widget", "list_price": 100.0})
-        cls.campaign.write({"quiet_period_days": 0})
-        cls.env.company.country_id = cls.env.ref("base.fr")
-
-    @classmethod
-    def _confirm_order(cls, partner, user=None):
-        order = cls.env["sale.order"].create(
-            {
-                "partner_id": partner.id,
-                "user_id": (user or cls.user_salesman).id,
-                "order_line": [Command.create({"product_id": cls.product.id, "product_uom_qty": 1})],
-            }
-        )
-        order.action_confirm()
-        return order
-
-    def _order_surveys(self, orders):
-        return self.Survey.search([("res_model", "=", "sale.order"), ("res_id", "in", orders.ids)])
-
-    def _due_survey(self, partner, **values):
-        return self._create_survey(partner, scheduled_date=NOW - timedelta(hours=1), **values)
-
-    def _survey_mails(self, surveys):
-        return self.env["mail.mail"].search([("model", "=", "nps.survey"), ("res_id", "in", surveys.ids)])
-
-    def _survey_sms(self, partners):
-        return self.env["sms.sms"].search([("partner_id", "in", partners.ids)])
-
-    def _run_cron(self, when=NOW):
-        with freeze_time(when):
-            return self.env["nps.survey.send"]._cron_send_surveys()
+NOW = common.NOW
 
 
 @tagged("post_install", "-at_install")
-class TestSchedulingTriggers(SendingCommon):
+class TestSchedulingTriggers(common.SendingCommon):
     def test_confirmed_order_schedules_one_survey(self):
         with freeze_time(NOW):
             order = self._confirm_order(self.customer)
@@ -144,12 +91,12 @@ class TestSchedulingTriggers(SendingCommon):
             [{"name": f"Sampled {index}", "email": f"sampled{index}@example.com"} for index in range(400)]
         )
         entries = [{"partner": partner, "user": None, "record": partner} for partner in partners]
-        surveys, excluded = self.campaign._nps_schedule(entries)
+        surveys, excluded = self.env["nps.campaign.schedule"]._schedule(self.campaign, entries)
         # a fair draw over 400 documents: far from 0 and 400 (binomial, sd = 10)
         self.assertTrue(150 < len(surveys) < 250, len(surveys))
         self.assertEqual(sum(excluded.values()), 400 - len(surveys))
         # the draw is stable for a document: triggering again never gives it a second chance
-        again, _excluded = self.campaign._nps_schedule(entries)
+        again, _excluded = self.env["nps.campaign.schedule"]._schedule(self.campaign, entries)
         self.assertFalse(again)
 
     def test_send_window_in_customer_time_zone(self):
@@ -245,7 +192,7 @@ class TestSchedulingTriggers(SendingCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestSendingRules(SendingCommon):
+class TestSendingRules(common.SendingCommon):
     def test_done_when_confirmed_order_leaves_one_sent_survey_and_one_mail(self):
         with freeze_time(NOW):
             order = self._confirm_order(self.customer_2)
@@ -495,13 +442,13 @@ class TestSendingRules(SendingCommon):
         survey.with_user(self.user_manager).action_send_now()
         self.assertEqual(survey.state, "sent")
         other = self._create_survey(self.customer_2, scheduled_date=NOW + timedelta(days=5))
-        with self.assertRaises(Exception):  # noqa: B017 - AccessError, raised before anything is sent
+        with self.assertRaises(AccessError):  # raised before anything is sent
             other.with_user(self.user_employee).action_send_now()
         self.assertEqual(other.state, "scheduled")
 
 
 @tagged("post_install", "-at_install")
-class TestRelationshipWizard(SendingCommon):
+class TestRelationshipWizard(common.SendingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -522,7 +469,7 @@ class TestRelationshipWizard(SendingCommon):
         cls.no_order = cls.env["res.partner"].create({"name": "Prospect", "email": "prospect@example.com"})
 
     def test_preview_then_background_sending(self):
-        wizard = self.env["nps.relationship.wizard"].with_user(self.user_manager).create({})
+        wizard = Form(self.env["nps.relationship.wizard"].with_user(self.user_manager))
         self.assertEqual(wizard.campaign_id, self.campaign_relationship)
         segment_domain = [("id", "in", (self.segment | self.no_order).ids)]
         wizard.partner_domain = repr(segment_domain + [("sale_order_ids", "any", [("state", "=", "sale")])])
@@ -531,7 +478,7 @@ class TestRelationshipWizard(SendingCommon):
         self.assertEqual(wizard.excluded_count, 3)
         for reason in ("Refused surveys", "No email address", "Surveyed recently (quiet period)"):
             self.assertIn(reason, wizard.exclusion_summary)
-        wizard.action_confirm()
+        common.click(wizard, "action_confirm")
         self.assertEqual(self.campaign_relationship.relationship_pending_count, 1)
         self.assertFalse(self.Survey.search([("campaign_id", "=", self.campaign_relationship.id)]))
         self.env["nps.survey.send"]._cron_send_surveys()
@@ -547,15 +494,18 @@ class TestRelationshipWizard(SendingCommon):
         self.assertEqual(self.campaign_relationship.response_rate, 100.0)
 
     def test_default_segment_is_customers_with_an_order_in_the_last_year(self):
-        wizard = self.env["nps.relationship.wizard"].create({})
+        wizard = Form(self.env["nps.relationship.wizard"])
         self.assertIn("sale_order_ids", wizard.partner_domain)
         self.assertGreaterEqual(wizard.partner_count, 4)
 
     def test_invalid_segment_is_reported_not_stored(self):
-        wizard = self.env["nps.relationship.wizard"].create({"partner_domain": "[('no_such_field', '=', 1)]"})
+        wizard = Form(self.env["nps.relationship.wizard"])
+        wizard.partner_domain = "[('no_such_field', '=', 1)]"
         self.assertTrue(wizard.domain_error)
+        self.assertFalse(common.button_shown(wizard, "action_confirm"), "no button to send")
+        record = wizard.save()
         with self.assertRaises(UserError):
-            wizard.action_confirm()
+            record.action_confirm()  # refused all the same
         wizard.partner_domain = "[('name', '=', "
         self.assertTrue(wizard.domain_error)
         self.assertFalse(

@@ -15,6 +15,7 @@ import time
 import unittest
 from contextlib import closing
 from email import policy
+from pathlib import Path
 from unittest.mock import patch
 
 import requests
@@ -26,22 +27,26 @@ from odoo.tests.common import get_db_name
 from odoo.tools import SQL, config
 
 from .. import compat
-from .odoo_server import RESULT_PREFIX, OdooServer, free_port, log_problems, run_odoo
+from ..tools.odoo_server import RESULT_PREFIX, OdooServer, free_port, log_problems, run_odoo
+from . import common
 
 CLIENTS = 8
 # A fresh database has every scheduled job due at the first start, Odoo's own included (autovacuum...): on a
 # busy 2-core machine a cron worker may need more than the default 120 s limit to get through them.
 CRON_LIMIT = "--limit-time-real=600"
-CSRF_PATTERN = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
 SURVEY_LINK = re.compile(r'href="(https?://[^"]*/nps/[A-Za-z0-9_-]+)(?:\?[^"]*)?"')
 
-# Run in an ``odoo-bin shell``: what one cron worker of one server does with the send job, from the moment
-# given, until there is nothing left to take; a transaction refused by PostgreSQL (two workers on the same
-# rows) is rolled back and run again, as Odoo's cron runner does.
+# Run in an ``odoo-bin shell``: what one cron worker of one server does with the send job, once the test
+# says go (the file ``go`` exists; the file ``ready`` says the process is up), until there is nothing left to
+# take; a transaction refused by PostgreSQL (two workers on the same rows) is rolled back and run again, as
+# Odoo's cron runner does. It reports the surveys it sent, and when it started and last sent some.
 SEND_WORKER = """
-import json, time
+import json, os, time
 from psycopg2 import errors
-time.sleep(max(0.0, {start_at!r} - time.time()))
+open({ready!r}, "w").close()
+while not os.path.exists({go!r}):
+    time.sleep(0.01)
+started = ended = time.time()
 done_total, retries = 0, 0
 while True:
     try:
@@ -55,7 +60,8 @@ while True:
     if not done:
         break
     done_total += done
-print({prefix!r} + json.dumps({{"done": done_total, "retries": retries}}))
+    ended = time.time()
+print({prefix!r} + json.dumps({{"done": done_total, "retries": retries, "started": started, "ended": ended}}))
 """
 
 # Run in an ``odoo-bin shell``: the send job and then the mail queue, as the crons of one server would.
@@ -233,7 +239,7 @@ class TestSeveralServers(ServersCase):
                 session.trust_env = False
                 page = session.get(server.url(f"/nps/{token}"), timeout=60)
                 self.assertEqual(page.status_code, 200)
-                sessions.append((session, CSRF_PATTERN.search(page.text).group(1)))
+                sessions.append((session, common.CSRF_PATTERN.search(page.text).group(1)))
             barrier = threading.Barrier(CLIENTS)
             statuses = []
 
@@ -278,7 +284,8 @@ class TestSeveralServers(ServersCase):
     def test_two_servers_send_at_once(self):
         """Two prefork servers on the database, each with its cron workers, and the send job run at the same
         moment by two more processes (standing for the cron workers of two more servers, outside Odoo's own
-        one-job-at-a-time lock): every survey is sent once, every email received once."""
+        one-job-at-a-time lock): both processes send surveys at the same time, and every survey is sent
+        once, every email received once."""
         count = 240
         with self.committed() as env:
             env["ir.config_parameter"].set_param("nps_closed_loop.send_batch_size", "20")
@@ -302,23 +309,38 @@ class TestSeveralServers(ServersCase):
                 self.db_name, self.tmp.name, "--workers=2", "--max-cron-threads=1", CRON_LIMIT, name="b"
             ) as second,
         ):
-            with self.committed() as env:
-                env.ref("nps_closed_loop.ir_cron_nps_send_surveys")._trigger()
-            start_at = time.time() + 8  # both shells are up by then
+            go = Path(self.tmp.name, "send.go")
+            ready = [Path(self.tmp.name, f"send-{index}.ready") for index in range(2)]
             results = []
             shells = [
                 threading.Thread(
-                    target=lambda: results.append(
-                        self.shell(SEND_WORKER.format(start_at=start_at, prefix=RESULT_PREFIX))
+                    target=lambda path=path: results.append(
+                        self.shell(SEND_WORKER.format(ready=str(path), go=str(go), prefix=RESULT_PREFIX))
                     )
                 )
-                for _index in range(2)
+                for path in ready
             ]
             for thread in shells:
                 thread.start()
+            try:
+                # all at once: both processes up and waiting, then the servers' cron workers woken, then go
+                self.wait_for(lambda: all(path.exists() for path in ready), message="both send processes up")
+                with self.committed() as env:
+                    env.ref("nps_closed_loop.ir_cron_nps_send_surveys")._trigger()
+            finally:
+                go.touch()  # never leaves a process waiting
             for thread in shells:
                 thread.join()
             self.assertEqual(len(results), 2)
+            for result in results:
+                self.assertGreater(result["done"], 0, f"each process sent surveys: {results}")
+            self.assertLessEqual(sum(result["done"] for result in results), count)
+            first_run, second_run = results
+            self.assertLess(
+                max(first_run["started"], second_run["started"]),
+                min(first_run["ended"], second_run["ended"]),
+                f"the two processes sent at the same time: {results}",
+            )
 
             def all_delivered():
                 with self.committed() as env:

@@ -126,14 +126,14 @@ class TestThemeTagging(ThemeCommon):
         page._record_answer(3, comment="Colis abîmé")
         self.assertFalse(survey.theme_ids)
         self.assertTrue(survey.themes_pending)
-        self.env["nps.survey"]._cron_nps_after_answers()
+        self.env["nps.survey.loop"]._cron_after_answers()
         self.assertEqual(survey.theme_ids, self.delivery | self.quality)
         self.assertFalse(survey.themes_pending)
         # corrected by hand, then the customer changes the score only: nothing to tag again
         survey.with_user(self.user_nps).theme_ids = [Command.unlink(self.quality.id)]
         page._record_answer(4, comment="Colis abîmé")
         self.assertFalse(survey.themes_pending)
-        self.env["nps.survey"]._cron_nps_after_answers()
+        self.env["nps.survey.loop"]._cron_after_answers()
         self.assertEqual(survey.theme_ids, self.delivery)
 
     def test_themes_corrected_by_nps_users_only(self):
@@ -204,7 +204,7 @@ class TestThemeFigures(ThemeCommon):
         )
 
     def test_theme_figures(self):
-        figures = self.env["nps.survey"]._nps_theme_figures(self.domain)
+        figures = self.env["nps.overview"]._theme_figures(self.domain)
         # 1 promoter, 1 passive, 3 detractors: (1 - 3) / 5 = -40; 2 answers without theme
         self.assertEqual(figures["total"], {"count": 5, "nps": -40.0, "detractors": 3, "untagged": 2})
         themes = {theme["id"]: theme for theme in figures["themes"]}
@@ -225,19 +225,19 @@ class TestThemeFigures(ThemeCommon):
     def test_total_does_not_depend_on_themes(self):
         """The answer with two themes counts twice over the themes (4 theme counts for 3 tagged answers),
         never in the total, which equals the survey's own NPS and stays the same without any theme."""
-        figures = self.env["nps.survey"]._nps_theme_figures(self.domain)
+        figures = self.env["nps.overview"]._theme_figures(self.domain)
         self.assertEqual(sum(theme["count"] for theme in figures["themes"]), 4)
         [(count, nps)] = self.env["nps.survey"]._read_group(
             [*self.domain, ("category", "!=", False)], [], ["__count", "nps_value:avg"]
         )
         self.assertEqual((figures["total"]["count"], figures["total"]["nps"]), (count, nps))
         self.answers.theme_ids = [Command.clear()]
-        untagged = self.env["nps.survey"]._nps_theme_figures(self.domain)
+        untagged = self.env["nps.overview"]._theme_figures(self.domain)
         self.assertEqual(untagged["themes"], [])
         self.assertEqual(untagged["total"], {**figures["total"], "untagged": 5})
 
     def test_theme_figures_follow_the_domain(self):
-        figures = self.env["nps.survey"]._nps_theme_figures([*self.domain, ("category", "=", "detractor")])
+        figures = self.env["nps.overview"]._theme_figures([*self.domain, ("category", "=", "detractor")])
         self.assertEqual(figures["total"], {"count": 3, "nps": -100.0, "detractors": 3, "untagged": 1})
         self.assertEqual(
             {theme["id"]: theme["count"] for theme in figures["themes"]}, {self.price.id: 2, self.delivery.id: 1}
@@ -258,7 +258,7 @@ class TestUncoveredWords(ThemeCommon):
     def test_frequent_words_no_theme_covers(self):
         """Counted once per answer, on the normalised word, shown as written most often; stop words (l',
         était, et) and words of less than 3 letters left out."""
-        words = self.env["nps.survey"]._nps_uncovered_words(self.domain, limit=20)
+        words = self.env["nps.overview"]._uncovered_words(self.domain, limit=20)
         self.assertEqual(
             words,
             [
@@ -272,16 +272,16 @@ class TestUncoveredWords(ThemeCommon):
                 ("vendeur", 1),
             ],
         )
-        self.assertEqual(self.env["nps.survey"]._nps_uncovered_words(self.domain, limit=2), words[:2])
+        self.assertEqual(self.env["nps.overview"]._uncovered_words(self.domain, limit=2), words[:2])
 
     def test_words_covered_once_a_theme_is_added(self):
         """A manager adds the theme the words suggest: its keywords cover those comments at once."""
         self.env["nps.reason"].create({"name": "Packaging", "keywords": "emballage*"})
-        self.assertEqual(self.env["nps.survey"]._nps_uncovered_words(self.domain), [])
+        self.assertEqual(self.env["nps.overview"]._uncovered_words(self.domain), [])
 
     def test_comment_with_a_theme_set_by_hand_is_covered(self):
         survey = self.env["nps.survey"].search([*self.domain, ("comment", "ilike", "impoli")])
         survey.theme_ids = [Command.link(self.support.id)]
-        words = dict(self.env["nps.survey"]._nps_uncovered_words(self.domain))
+        words = dict(self.env["nps.overview"]._uncovered_words(self.domain))
         self.assertNotIn("impoli", words)
         self.assertEqual(words["emballage"], 2)

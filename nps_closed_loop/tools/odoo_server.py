@@ -1,8 +1,10 @@
-"""Real Odoo processes for the tests: a server (prefork workers, crons) or a command (install, shell) on a
-database, started with the test's own configuration (addons path, data directory, database connection).
+"""Real Odoo processes for the reliability tests (``tests/test_servers.py``) and the bench
+(``tools/bench.py``): a server (prefork workers, crons) or a command (install, shell) on a database, started
+with the configuration of the process that starts it (addons path, data directory, database connection).
 
-Every process is started in a session of its own and killed with all its children when the test ends,
-whatever the outcome; each wait is limited in time.
+Every process is started in a session of its own and killed with all its children when its block ends,
+whatever the outcome; each wait is limited in time. Outside ``tests/``, so that the bench imports it without
+Odoo's test framework (which refuses to be imported outside a test run).
 """
 
 import contextlib
@@ -18,8 +20,9 @@ from pathlib import Path
 import requests
 
 import odoo
-from odoo.addons.nps_closed_loop import compat
 from odoo.tools import config
+
+from .. import compat
 
 # An Odoo log line: "2025-01-31 12:00:00,000 1234 ERROR db logger: message"
 LOG_PROBLEM = re.compile(r"^\S+ \S+ \d+ (?:ERROR|CRITICAL) .*$|^Traceback .*$", re.MULTILINE)
@@ -34,16 +37,28 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def config_file():
+    """The configuration file this process was started with, if any."""
+    if compat.CONFIG_FILE_IS_AN_OPTION:
+        return config["config"]
+    return config.get("config") or config.rcfile
+
+
+def option_text(value):
+    """An option of several values (``addons_path``) as the command line takes it: comma-separated."""
+    return ",".join(value) if compat.CONFIG_LISTS else value
+
+
 def odoo_command(*args, command=None):
     """The command line of ``odoo-bin [command] args`` with the test's configuration."""
     odoo_bin = Path(odoo.__path__[0]).parent / "odoo-bin"
     line = [sys.executable, str(odoo_bin)] if odoo_bin.exists() else [sys.executable, "-m", "odoo"]
     if command:
         line.append(command)
-    rcfile = compat.config_file(config)
+    rcfile = config_file()
     if rcfile and os.path.isfile(rcfile):
         line.append(f"--config={rcfile}")
-    line += [f"--addons-path={compat.config_list(config['addons_path'])}", f"--data-dir={config['data_dir']}"]
+    line += [f"--addons-path={option_text(config['addons_path'])}", f"--data-dir={config['data_dir']}"]
     for key in ("db_host", "db_port", "db_user"):
         if config[key]:
             line.append(f"--{key}={config[key]}")

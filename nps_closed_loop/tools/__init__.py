@@ -1,0 +1,2 @@
+# Tools for developers, imported by nothing at run time: odoo_server starts real Odoo processes for the
+# reliability tests (tests/test_servers.py) and the bench (tools/bench.py at the repository's root).
