@@ -1,10 +1,16 @@
 # nps_closed_loop — set-up, run, test, lint, bench, on Odoo 18.0 or 19.0.
 # Two commands for a newcomer: `make run` and `make test` (see README.md). The Odoo source tree chosen with
 # ODOO_SRC decides the series; each series has its own virtualenv, configuration and databases.
+# Without a tree at ODOO_SRC, `make odoo-src` (the first step of run and test) fetches the official source of the
+# series asked: SERIES=19.0 on the command line (ODOO_SRC then defaults to /opt/odoo19), else the one ODOO_SRC's
+# name says (.../odoo19), else 18.0.
 
-ODOO_SRC ?= /opt/odoo18
-# "18.0" or "19.0", read from the source tree (empty when there is none: `make odoo-src` says so)
-SERIES   := $(shell sed -n 's/^version_info = .\([0-9]*\), \([0-9]*\),.*/\1.\2/p' $(ODOO_SRC)/odoo/release.py 2>/dev/null)
+ASKED_SERIES := $(if $(filter command line,$(origin SERIES)),$(SERIES))
+ODOO_SRC ?= /opt/odoo$(or $(firstword $(subst ., ,$(ASKED_SERIES))),18)
+ODOO_GIT ?= https://github.com/odoo/odoo.git
+TREE_SERIES := $(shell sed -n 's/^version_info = .\([0-9]*\), \([0-9]*\),.*/\1.\2/p' $(ODOO_SRC)/odoo/release.py 2>/dev/null)
+# "18.0" or "19.0": the tree's, read when make starts; without a tree (yet), the one that will be fetched
+override SERIES := $(or $(TREE_SERIES),$(ASKED_SERIES),$(if $(findstring 19,$(notdir $(patsubst %/,%,$(ODOO_SRC)))),19.0,18.0))
 MAJOR    := $(firstword $(subst ., ,$(SERIES)))
 VENV     ?= $(CURDIR)/.venv-$(SERIES)
 PYTHON   ?= python3
@@ -15,6 +21,9 @@ HTTP_PORT ?= 8069
 # the tests' own HTTP port, one per series, so that both suites may run side by side
 TEST_HTTP_PORT ?= $(shell echo $$(( $(HTTP_PORT) + 82 + $(or $(MAJOR),18) )))
 MODULES  := nps_closed_loop,sale_management,helpdesk_mgmt
+# the test database adds project: tests/test_answer_cost.py compares an answer with Odoo's rating of a task.
+# (project's rating gives our mail.thread models a "Ratings" field: `make i18n` exports that term too.)
+TEST_MODULES := $(MODULES),project
 # our addons: the NPS app, and its helpdesk bridge (installed by itself with helpdesk_mgmt)
 ADDONS_HERE := nps_closed_loop nps_closed_loop_helpdesk_mgmt
 PY       := $(VENV)/bin/python
@@ -28,21 +37,26 @@ WITHOUT_DEMO := $(if $(filter 18.0,$(SERIES)),--without-demo=all,)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PYTHONPATH := $(ODOO_SRC)
 
-.PHONY: run test lint bench bench-smoke bench-db i18n odoo-src system postgres venv config demo-db test-db clean
+.PHONY: run test lint wheels bench bench-smoke bench-db i18n odoo-src system postgres venv config demo-db test-db clean
 
-run: demo-db
+run: odoo-src demo-db
 	$(ODOO) -c $(ODOORC) -d $(DB) --http-port=$(HTTP_PORT)
 
-# The bench at smoke size first (every measure runs and checks its results), the suite last: its summary
-# line closes the output.
-test: lint test-db bench-smoke
+# The wheels and the bench at smoke size first (every measure runs and checks its results), the suite last: its
+# summary line closes the output. A skipped test fails the run unless tests-skip-allowlist.txt lists it with its
+# reason (conftest.py); the browser tours need Chromium, which `make system` installs.
+test: odoo-src lint wheels test-db bench-smoke
+	@for browser in chromium chromium-browser google-chrome google-chrome-stable; do \
+	  command -v $$browser >/dev/null && exit 0; done; \
+	  echo "No Chromium or Chrome: the browser tours need it (make system installs Debian's chromium)." >&2; exit 1
 	$(PY) -m pytest -p no:cacheprovider --odoo-config=$(ODOORC_TEST) \
-	    --odoo-database=$(TEST_DB) --odoo-http nps_closed_loop/tests nps_closed_loop_helpdesk_mgmt/tests; \
+	    --odoo-database=$(TEST_DB) --odoo-http --skip-allowlist=tests-skip-allowlist.txt \
+	    nps_closed_loop/tests nps_closed_loop_helpdesk_mgmt/tests; \
 	    rc=$$?; [ $$rc -eq 5 ] && echo "no test collected" >&2; exit $$rc
 
 lint: venv
-	$(VENV)/bin/ruff check $(ADDONS_HERE) setup.py tools
-	$(VENV)/bin/ruff format --check $(ADDONS_HERE) setup.py tools
+	$(VENV)/bin/ruff check $(ADDONS_HERE) conftest.py tools
+	$(VENV)/bin/ruff format --check $(ADDONS_HERE) conftest.py tools
 	$(VENV)/bin/pylint --rcfile=$(CURDIR)/.pylintrc $(ADDONS_HERE)
 	$(PY) tools/addon_readme.py --check
 
@@ -77,8 +91,16 @@ i18n: config
 	msgmerge --quiet --no-fuzzy-matching --update --backup=none \
 	    nps_closed_loop/i18n/fr.po nps_closed_loop/i18n/nps_closed_loop.pot
 
+# Both addons as OCA wheels of this series (var/wheels/<series>/, whool), installed without their dependencies
+# in a throw-away virtualenv (var/wheel-venv-<series>) and checked: files, version, dependencies.
+wheels: venv
+	$(PY) tools/wheels.py --series $(SERIES) --odoo-src $(ODOO_SRC)
+
+# Nothing to do when ODOO_SRC holds Odoo of the series; fetches it when there is none; says what to do and fails
+# when it cannot (no network) or when the tree is of another series than the one asked.
 odoo-src:
-	@tools/check_odoo.sh $(ODOO_SRC)
+	@tools/check_odoo.sh $(ODOO_SRC) $(or $(ASKED_SERIES),$(SERIES)) $(ODOO_GIT)
+$(ODOO_SRC)/requirements.txt: | odoo-src
 
 # Debian packages: PostgreSQL 15, build headers for Odoo's requirements, Chromium for the browser tour.
 system:
@@ -121,7 +143,8 @@ demo-db: postgres config
 
 test-db: postgres config
 	dropdb --if-exists $(TEST_DB)
-	$(ODOO) -c $(ODOORC_TEST) -d $(TEST_DB) -i $(MODULES) $(WITH_DEMO) --stop-after-init
+	$(ODOO) -c $(ODOORC_TEST) -d $(TEST_DB) -i $(TEST_MODULES) $(WITH_DEMO) --stop-after-init
 
 clean:
-	dropdb --if-exists $(TEST_DB); dropdb --if-exists $(BENCH_DB); rm -rf $(VENV) $(ODOORC) $(ODOORC_TEST)
+	dropdb --if-exists $(TEST_DB); dropdb --if-exists $(BENCH_DB); rm -rf $(VENV) $(ODOORC) $(ODOORC_TEST) \
+	    var/wheels/$(SERIES) var/wheel-venv-$(SERIES)
