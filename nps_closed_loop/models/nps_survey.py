@@ -819,8 +819,8 @@ class NpsSurvey(models.Model):
     # ------------------------------------------------------------------
     def _nps_customer_documents(self, company):
         """Hook: ``[(record, kind label, detail)]``, the documents of the customer's ``company`` shown in the
-        callback workspace, most urgent first: here its last confirmed orders. A bridge adds its own (e.g. the
-        open tickets of a helpdesk) with ``super()``."""
+        callback workspace, most urgent first: here its last confirmed orders. A bridge adds its own (e.g. its
+        open tickets) with ``super()``."""
         orders = (
             self.env["sale.order"]
             .sudo()
