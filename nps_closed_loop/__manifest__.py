@@ -1,13 +1,13 @@
 {
     "name": "NPS Closed Loop",
     "summary": "Net Promoter Score surveys with detractor callbacks, closed-loop tracking and holdout measurement",
-    "version": "1.2.0",
+    "version": "1.3.0",
     "category": "Marketing/Surveys",
     "license": "LGPL-3",
     "author": "nps_closed_loop developers",
     "website": "https://github.com/nps-closed-loop/nps_closed_loop",
     "depends": ["mail", "portal", "sale", "sms", "phone_validation", "base_automation", "resource"],
-    "external_dependencies": {"python": ["phonenumbers", "xlsxwriter"]},
+    "external_dependencies": {"python": ["phonenumbers", "xlsxwriter", "snowballstemmer"]},
     "data": [
         "security/nps_closed_loop_security.xml",
         "security/ir.model.access.csv",

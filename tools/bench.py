@@ -15,6 +15,9 @@ are noisy; the table also says what machine it ran on. The goals (``GOALS``):
 4. Answers: ``POST /nps/<token>`` from 8 concurrent clients against ``odoo-bin --workers=2`` on loopback
    answers at least as many customers per second as Odoo's rating submission on the same server, with a
    95th percentile under 100 ms.
+5. Tagging: 100,000 comments (the evaluation set of tests/data repeated, French and English) tagged by the installed
+   themes' lexicons (``ThemeMatcher``: stems, phrases, polarity) in under 30 s, beside 1.2.0's whole-word keyword
+   matcher (``tests/verbatim_eval.py``) on the same comments.
 
 ``make bench`` builds a throw-away database (module and sales installed, no demo data), runs this script on
 it at full size, writes the table into README.md and drops the database; it exits non-zero when a goal is
@@ -45,8 +48,8 @@ from odoo.tools import SQL
 
 SIZES = {
     # answers and ratings, surveys to send, orders per trigger mode, answers per kind under load
-    "full": {"rows": 1_000_000, "send": 10_000, "orders": 500, "answers": 800},
-    "smoke": {"rows": 20_000, "send": 100, "orders": 15, "answers": 64},
+    "full": {"rows": 1_000_000, "send": 10_000, "orders": 500, "answers": 800, "comments": 100_000},
+    "smoke": {"rows": 20_000, "send": 100, "orders": 15, "answers": 64, "comments": 5_000},
 }
 REPEAT = 5
 CLIENTS = 8
@@ -604,6 +607,51 @@ def bench_answers(args, nps_tokens, rating_tokens):
 
 
 # ----------------------------------------------------------------------
+# 5. Tagging comments
+# ----------------------------------------------------------------------
+
+TAGGING_GOAL_SECONDS = 30  # per 100,000 comments
+
+
+def bench_tagging(env, count):
+    """Seconds to tag ``count`` comments with the installed themes, beside 1.2.0's keyword matcher."""
+    import importlib.util  # noqa: PLC0415 - the evaluation helper is a file of the tests, loaded by path
+
+    from odoo.addons.nps_closed_loop.models.nps_theme import ThemeMatcher  # noqa: PLC0415
+
+    path = os.path.join(os.path.dirname(__file__), "..", "nps_closed_loop", "tests", "verbatim_eval.py")
+    spec = importlib.util.spec_from_file_location("nps_verbatim_eval", path)
+    evaluation = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(evaluation)
+    rows = evaluation.load_set()
+    comments = [rows[index % len(rows)] for index in range(count)]
+    company_id = env.company.id
+
+    def new():
+        matcher = ThemeMatcher(env)  # reads and compiles the lexicons, as each batch of answers does
+        return sum(bool(matcher.tag(row["comment"], row["lang"], company_id, row["score"])) for row in comments)
+
+    def today():
+        match = evaluation.today_matcher()
+        return sum(bool(match(row["comment"], row["lang"])) for row in comments)
+
+    new_time, new_tagged = best_of(new, repeat=1)
+    today_time, today_tagged = best_of(today, repeat=1)
+    assert new_tagged > today_tagged > 0, (new_tagged, today_tagged)  # the lexicons find more, and both work
+    per_100k = new_time * 100_000 / count
+    return [
+        {
+            "measure": f"Tagging {count:,} comments (stems, phrases, polarity)",
+            "value": f"{new_time:.1f} s",
+            "reference": f"1.2.0 keyword matcher {today_time:.1f} s",
+            "ratio": new_time / today_time,
+            "goal": f"< {TAGGING_GOAL_SECONDS} s per 100,000",
+            "met": per_100k < TAGGING_GOAL_SECONDS,
+        }
+    ]
+
+
+# ----------------------------------------------------------------------
 # Table
 # ----------------------------------------------------------------------
 
@@ -669,6 +717,7 @@ def main():
         postgres = cr.fetchone()[0].split()[0]
         rows = bench_analysis(env)
         rows += bench_trigger(env, size["orders"])
+        rows += bench_tagging(env, size["comments"])
         cr.rollback()
     rows += bench_sending(args, send_campaign.id)
     rows += bench_answers(args, nps_tokens, rating_tokens)

@@ -12,6 +12,7 @@ from . import nps_survey_send
 from . import nps_survey_loop
 from . import nps_survey_privacy
 from . import nps_reason
+from . import nps_survey_mention
 from . import nps_overview
 from . import mail_activity
 from . import res_partner

@@ -1,3 +1,5 @@
+import functools
+import re
 from collections import Counter, defaultdict
 from datetime import datetime, time
 
@@ -5,30 +7,67 @@ import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .. import compat
+from ..tools import verbatim
 from .nps_score import REACHED_STATES
 from .nps_sql import callback_due
-from .nps_statistics import nps_figures, percent
-from .nps_theme import SIGNIFICANT_WORD, STOP_WORDS, ThemeMatcher, normalise
+from .nps_statistics import nps_figures, percent, share_margin
+from .nps_theme import ENGLISH, SIGNIFICANT_WORD, STOP_WORDS, ThemeMatcher, normalise
 
 OVERVIEW_PERIODS = (3, 6, 12, 24)
 DEFAULT_PERIOD = 12
 TOP_THEMES = 8
+SUGGESTED_THEMES = 10
+# a two-word phrase is suggested when this many answers use it: once is chance
+MIN_PHRASE_ANSWERS = 2
+# answers without theme tagged at once with a theme created from a suggestion; the others by the batch job
+TAG_AT_ONCE = 2000
+# words, and the punctuation that ends a sentence part (a phrase does not cross it)
+_RUN_TOKEN = re.compile(r"\w+|[.!?;:,()\[\]\n]+")
+
+
+@functools.cache
+def _polarity_cues():
+    """An analyser whose only "theme" is the shipped polarity lexicon (praise, complaint, negation... words): it
+    tells the words that say how things went from those that say what a comment is about."""
+    _theme_rows, polarity_rows = verbatim.shipped_rows()
+    return verbatim.VerbatimAnalyser.from_rows(
+        [(language, "cue", term, verbatim.STRONG) for language, _kind, term in polarity_rows], []
+    )
+
+
+def _word_runs(text, is_cue):
+    """The runs of consecutive words of ``text`` (lower case, as written) a theme may be named by: stop words,
+    words of less than 3 letters or with digits, and the words ``is_cue(normalised word)`` says are cues end a run,
+    as punctuation does."""
+    runs, run = [], []
+    for token in _RUN_TOKEN.findall(text.lower()):
+        word = normalise(token)
+        if SIGNIFICANT_WORD.fullmatch(token) and word not in STOP_WORDS and not is_cue(word):
+            run.append(token)
+            continue
+        if run:
+            runs.append(run)
+        run = []
+    if run:
+        runs.append(run)
+    return runs
 
 
 class NpsOverview(models.AbstractModel):
     """The figures of the NPS Overview dashboard, gathered on the server in one call and in aggregate
-    queries over the surveys and the NPS reports, and the analysis of the comment themes (NPS per theme,
-    the words no theme covers yet).
+    queries over the surveys and the NPS reports, and the analysis of the comment themes (complaints, praise,
+    NPS and cost per theme; the themes suggested by the words no theme covers yet).
 
     Every employee (checked by :meth:`get_nps_overview`: a model without records has no access rights)
     sees the company-level figures of the companies selected in the company switcher, whatever customers
     they serve: the dashboard shows no answer, no customer and no comment. What compares employees
     (callbacks per agent) is for NPS managers only; the words of the comments no theme covers are for NPS
-    users only. The figures are computed as the system, on domains built here, never from the caller.
+    users only, and turned into a theme by NPS managers only. The figures are computed as the system, on
+    domains built here, never from the caller.
     """
 
     _name = "nps.overview"
@@ -75,7 +114,7 @@ class NpsOverview(models.AbstractModel):
                 "since": fields.Date.to_string(first_day),
             },
             "options": self._options(),
-            "access": {"agents": is_manager, "words": is_nps_user, "surveys": is_nps_user},
+            "access": {"agents": is_manager, "words": is_nps_user, "surveys": is_nps_user, "themes": is_manager},
             "domain": answered,
             "nps": figures._score(answered),
             "trend": figures._trend(period, first_day, today),
@@ -88,9 +127,7 @@ class NpsOverview(models.AbstractModel):
         if is_manager:
             overview["agents"] = figures._agents(answered)
         if is_nps_user:
-            overview["uncovered_words"] = [
-                {"word": word, "count": count} for word, count in figures._uncovered_words(answered)
-            ]
+            overview["suggested_themes"] = figures._suggested_themes(answered)
         return overview
 
     @api.model
@@ -200,11 +237,10 @@ class NpsOverview(models.AbstractModel):
 
     @api.model
     def _themes(self, domain):
+        """The costliest themes (see :meth:`_theme_figures`): what the detractors complain about first, then the
+        themes praised and not complained about (the strong points)."""
         figures = self._theme_figures(domain)
-        return {
-            "total": figures["total"],
-            "top": [theme for theme in figures["themes"] if theme["detractors"]][:TOP_THEMES],
-        }
+        return {"total": figures["total"], "top": figures["themes"][:TOP_THEMES]}
 
     @api.model
     def _holdout(self, domain):
@@ -267,15 +303,20 @@ class NpsOverview(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _theme_figures(self, domain):
-        """Answers of ``domain`` per theme, each answer counted once in each of its themes: count, NPS and
-        detractors per theme. An answer may have several themes, so the themes' counts do not add up to the
-        total: the total (count, NPS, detractors, answers without theme) is computed apart, and does not
-        depend on the themes.
+        """Answers of ``domain`` per theme, each answer counted once in each of its themes: count, NPS with its
+        margin of error, complaints and praise (the polarity of the theme's mentions, ``nps.survey.mention``) and
+        what the theme costs: the NPS points lost to it, the share of all the answers of ``domain`` that are
+        detractors complaining about it (× 100: were they passives instead, the NPS would gain that much). An
+        answer may have several themes, so the themes' counts do not add up to the total: the total (count,
+        NPS, detractors, answers without theme) is computed apart, and does not depend on the themes. A theme set
+        by hand has no mention: it counts in the theme's answers, neither as a complaint nor as praise.
 
-        :return: ``{"total": {...}, "themes": [{"id", "name", "color", "count", "nps", "detractors",
-            "detractor_share"}]}``, themes with most detractors first.
+        :return: ``{"total": {...}, "themes": [{"id", "name", "color", "count", "promoters", "passives",
+            "detractors", "detractor_share", "nps", "margin", "significant", "complaints", "praise", "neutral",
+            "detractor_complaints", "cost", "cost_margin"}]}``, the costliest theme first.
         """
         surveys = self.env["nps.survey"]
+        mentions = self.env["nps.survey.mention"]
         query = surveys._search(compat.domain_and(domain, [("category", "!=", False)]))
         answers = query.subselect(
             SQL.identifier(surveys._table, "id"),
@@ -283,6 +324,7 @@ class NpsOverview(models.AbstractModel):
             SQL.identifier(surveys._table, "category"),
         )
         surveys.flush_model(["nps_value", "category", "theme_ids"])
+        mentions.flush_model(["survey_id", "reason_id", "polarity"])
         rel = SQL.identifier(surveys._fields["theme_ids"].relation)
         total_row = self.env.execute_query(
             SQL(
@@ -295,34 +337,58 @@ class NpsOverview(models.AbstractModel):
                 answers=answers,
             )
         )[0]
+        # one mention at most per answer and theme (unique key): the LEFT JOIN adds no row
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT r.reason_id, COUNT(*), AVG(a.nps_value), COUNT(*) FILTER (WHERE a.category = 'detractor')
+                SELECT r.reason_id, COUNT(*),
+                       COUNT(*) FILTER (WHERE a.category = 'promoter'),
+                       COUNT(*) FILTER (WHERE a.category = 'passive'),
+                       COUNT(*) FILTER (WHERE a.category = 'detractor'),
+                       COUNT(*) FILTER (WHERE m.polarity = 'complaint'),
+                       COUNT(*) FILTER (WHERE m.polarity = 'praise'),
+                       COUNT(*) FILTER (WHERE m.polarity = 'neutral'),
+                       COUNT(*) FILTER (WHERE m.polarity = 'complaint' AND a.category = 'detractor')
                   FROM %(rel)s r
                   JOIN %(answers)s AS a ON a.id = r.survey_id
+             LEFT JOIN %(mention)s m ON m.survey_id = r.survey_id AND m.reason_id = r.reason_id
               GROUP BY r.reason_id
                 """,
                 rel=rel,
                 answers=answers,
+                mention=SQL.identifier(mentions._table),
             )
         )
         count, nps, detractors, untagged = total_row
         reasons = self.env["nps.reason"].sudo().with_context(active_test=False).browse([row[0] for row in rows])
         names = {reason.id: (reason.name, reason.color) for reason in reasons}
-        themes = [
-            {
-                "id": reason_id,
-                "name": names[reason_id][0],
-                "color": names[reason_id][1],
-                "count": theme_count,
-                "nps": float(theme_nps),
-                "detractors": theme_detractors,
-                "detractor_share": percent(theme_detractors, detractors),
-            }
-            for reason_id, theme_count, theme_nps, theme_detractors in rows
-        ]
-        themes.sort(key=lambda theme: (-theme["detractors"], -theme["count"], theme["name"]))
+        themes = []
+        for reason_id, theme_count, promoters, passives, theme_detractors, complaints, praise, neutral, lost in rows:
+            theme_nps, margin, significant = nps_figures(theme_count, promoters, theme_detractors)
+            themes.append(
+                {
+                    "id": reason_id,
+                    "name": names[reason_id][0],
+                    "color": names[reason_id][1],
+                    "count": theme_count,
+                    "promoters": promoters,
+                    "passives": passives,
+                    "detractors": theme_detractors,
+                    "detractor_share": percent(theme_detractors, detractors),
+                    "nps": theme_nps,
+                    "margin": margin,
+                    "significant": significant,
+                    "complaints": complaints,
+                    "praise": praise,
+                    "neutral": neutral,
+                    "detractor_complaints": lost,
+                    "cost": percent(lost, count),
+                    "cost_margin": share_margin(lost, count),
+                }
+            )
+        themes.sort(
+            key=lambda theme: (-theme["detractor_complaints"], -theme["complaints"], -theme["count"], theme["name"])
+        )
         return {
             "total": {
                 "count": count,
@@ -333,19 +399,85 @@ class NpsOverview(models.AbstractModel):
             "themes": themes,
         }
 
+    # ------------------------------------------------------------------
+    # Suggested themes: what the comments no theme covers talk about
+    # ------------------------------------------------------------------
     @api.model
-    def _uncovered_words(self, domain, limit=20, max_answers=5000):
-        """The words detractors of ``domain`` use most in the comments no theme covers yet: to show a manager
-        which theme to add. A comment is covered when it has a theme or when today's keywords match it.
+    def _suggested_themes(self, domain, limit=SUGGESTED_THEMES, max_answers=5000):
+        """The stems and two-word phrases used most in the comments of ``domain`` that no theme covers yet, with
+        how many answers and detractors use them and the NPS of those answers: the themes worth adding. A comment
+        is covered when it has a theme, waits to be tagged (``themes_pending``) or today's lexicons tag it.
 
-        Stop words (French and English) and words of less than 3 letters are left out; words are counted on
-        their normalised form (no case, no accent), once per answer, and shown in the form customers most
-        often wrote. The newest ``max_answers`` answers are read.
+        Words are counted on their stem in the customer's language (so "emballage" and "emballages" are one
+        suggestion), once per answer, and shown as customers most often wrote them. Stop words, words of less than
+        3 letters and the words of the polarity lexicon (good, late, rude...: how, not what) are left out and end a
+        phrase, as punctuation does. A phrase needs :data:`MIN_PHRASE_ANSWERS` answers; a word is left out when a
+        phrase suggested holds it in as many answers (the phrase says it better). The newest ``max_answers``
+        answers are read.
 
-        :return: ``[(word, number of answers using it)]``, most frequent first.
+        :return: ``[{"key", "term", "lang", "phrase", "answers", "detractors", "nps", "margin"}]``, the most
+            used first (then the most detractors); ``term`` in ``lang`` is the lexicon of the theme it would be.
         """
+        rows = self._uncovered_answers(domain, max_answers)
+        matcher = ThemeMatcher(self.env)
+        stemmer = verbatim.VerbatimAnalyser()  # no lexicon: the stems of each language only
+        cues, cue_words = _polarity_cues(), {}
+
+        def is_cue(word, code):
+            if (code, word) not in cue_words:
+                cue_words[code, word] = bool(cues.tag(word, code))
+            return cue_words[code, word]
+
+        figures = defaultdict(Counter)
+        spellings = defaultdict(Counter)
+        langs = defaultdict(Counter)
+        for comment, followup, company_id, lang, category in rows:
+            text = "\n".join(part for part in (comment, followup) if part)
+            if matcher.match(text, lang, company_id):
+                continue
+            code = verbatim.language_code(lang)
+            used = {}
+            for part in _word_runs(text, lambda word, code=code: is_cue(word, code)):
+                stems = [stemmer.stem(verbatim.normalise(word), code) for word in part]
+                for index, (word, stem) in enumerate(zip(part, stems, strict=True)):
+                    used.setdefault((code, stem), word)
+                    if index:
+                        used.setdefault((code, f"{stems[index - 1]} {stem}"), f"{part[index - 1]} {word}")
+            for key, spelling in used.items():
+                figures[key].update(answers=1, **{category: 1})
+                spellings[key][spelling] += 1
+                langs[key][lang or ENGLISH] += 1
+        phrases = {key for key, counts in figures.items() if " " in key[1] and counts["answers"] >= MIN_PHRASE_ANSWERS}
+        held = Counter()  # (code, stem) → the most answers of a phrase suggested that holds it
+        for code, phrase in phrases:
+            for stem in phrase.split(" "):
+                held[code, stem] = max(held[code, stem], figures[code, phrase]["answers"])
+        suggestions = []
+        for key, counts in figures.items():
+            if key not in phrases and (" " in key[1] or held[key] >= counts["answers"]):
+                continue
+            nps, margin, _significant = nps_figures(counts["answers"], counts["promoter"], counts["detractor"])
+            suggestions.append(
+                {
+                    "key": ":".join(key),
+                    "term": min(spellings[key].items(), key=lambda item: (-item[1], item[0]))[0],
+                    "lang": min(langs[key].items(), key=lambda item: (-item[1], item[0]))[0],
+                    "phrase": key in phrases,
+                    "answers": counts["answers"],
+                    "detractors": counts["detractor"],
+                    "nps": nps,
+                    "margin": margin,
+                }
+            )
+        suggestions.sort(key=lambda item: (-item["answers"], -item["detractors"], item["term"]))
+        return suggestions[:limit]
+
+    @api.model
+    def _uncovered_answers(self, domain, limit):
+        """``[(comment, followup, company id, customer's language, category)]`` of the newest ``limit`` answers of
+        ``domain`` with words and no theme, not waiting to be tagged."""
         surveys = self.env["nps.survey"]
-        query = surveys._search(compat.domain_and(domain, [("category", "=", "detractor")]))
+        query = surveys._search(compat.domain_and(domain, [("category", "!=", False), ("themes_pending", "=", False)]))
         table = SQL.identifier(surveys._table)
         query.add_where(
             SQL(
@@ -362,34 +494,78 @@ class NpsOverview(models.AbstractModel):
             SQL.identifier(surveys._table, "answer_date"),
             SQL.identifier(surveys._table, "id"),
         )
-        query.limit = max_answers
-        surveys.flush_model(["comment", "followup", "company_id", "partner_id", "theme_ids", "answer_date"])
+        query.limit = limit
+        surveys.flush_model(
+            [
+                "comment",
+                "followup",
+                "company_id",
+                "partner_id",
+                "theme_ids",
+                "answer_date",
+                "category",
+                "themes_pending",
+            ]
+        )
         self.env["res.partner"].flush_model(["lang"])
-        rows = self.env.execute_query(
+        return self.env.execute_query(
             query.select(
                 SQL("%s.comment", table),
                 SQL("%s.followup", table),
                 SQL("%s.company_id", table),
                 SQL("(SELECT p.lang FROM res_partner p WHERE p.id = %s.partner_id)", table),
+                SQL("%s.category", table),
             )
         )
+
+    @api.model
+    def create_suggested_theme(self, term, lang=None):
+        """The Overview's "Create theme" button on a suggestion: a theme named after ``term`` whose lexicon, in
+        ``lang`` (the suggestion's language), is ``term``; the past answers are tagged with it at once when no
+        theme covered them (the newest :data:`TAG_AT_ONCE`), the others by the batch job. NPS managers only.
+
+        :return: ``{"id", "name", "tagged": answers tagged at once, "queued": answers left to the batch job}``
+        """
+        if not self.env.user.has_group("nps_closed_loop.group_nps_manager"):
+            raise AccessError(self.env._("Only NPS managers create themes."))
+        term = " ".join(str(term or "").replace(",", " ").split()).lstrip("~")
+        if not verbatim.parse_lexicon(term):
+            raise UserError(self.env._("A theme needs a word to look for."))
+        languages = dict(self.env["res.lang"].get_installed())
+        lang = lang if lang in languages else self.env.lang or ENGLISH
+        name = term[:1].upper() + term[1:]
+        reasons = self.env["nps.reason"].with_context(lang=lang)
+        if reasons.search_count([("name", "=ilike", name)]):
+            raise UserError(
+                self.env._(
+                    "A theme named %(name)s exists already: add %(term)s to its lexicon instead.", name=name, term=term
+                )
+            )
+        theme = reasons.create({"name": name, "lexicon": term})
+        tagged, queued = self._tag_past_answers(theme)
+        return {"id": theme.id, "name": theme.name, "tagged": tagged, "queued": queued}
+
+    @api.model
+    def _tag_past_answers(self, theme):
+        """Tag the past answers with ``theme``, just created: the answers without theme it covers at once (the
+        newest :data:`TAG_AT_ONCE`, so that the Overview shows them), the other answers with words by the batch
+        job. As the system, after the caller's rights were checked. Returns (tagged at once, queued)."""
+        surveys = self.env["nps.survey"].sudo()
+        with_words = [("state", "=", "answered"), "|", ("comment", "!=", False), ("followup", "!=", False)]
+        if theme.company_id:
+            with_words.append(("company_id", "=", theme.company_id.id))
+        uncovered = surveys.search(
+            [*with_words, ("theme_ids", "=", False), ("themes_pending", "=", False)],
+            order="answer_date desc, id desc",
+            limit=TAG_AT_ONCE,
+        )
         matcher = ThemeMatcher(self.env)
-        counts = Counter()
-        spellings = defaultdict(Counter)
-        for comment, followup, company_id, lang in rows:
-            text = "\n".join(part for part in (comment, followup) if part)
-            if matcher.match(text, lang, company_id):
-                continue
-            seen = set()
-            for spelling in SIGNIFICANT_WORD.findall(text.lower()):
-                word = normalise(spelling)
-                if word in STOP_WORDS:
-                    continue
-                spellings[word][spelling] += 1
-                if word not in seen:
-                    seen.add(word)
-                    counts[word] += 1
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        return [
-            (min(spellings[word].items(), key=lambda item: (-item[1], item[0]))[0], count) for word, count in ranked
-        ]
+        covered = uncovered.filtered(
+            lambda survey: theme.id
+            in matcher.match(survey._nps_theme_text(), survey.partner_id.lang, survey.company_id.id)
+        )
+        loop = self.env["nps.survey.loop"]
+        loop._tag_themes(covered, keep=True)
+        others = surveys.search([*with_words, ("id", "not in", uncovered.ids)])
+        loop._queue_tag_themes(others)
+        return len(covered), len(others)

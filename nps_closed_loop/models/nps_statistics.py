@@ -39,6 +39,15 @@ def nps_figures(count, promoters, detractors):
     return nps, margin, significant
 
 
+def share_margin(part, whole):
+    """95 % margin of error, in points, of the share ``part / whole`` (e.g. the NPS points a theme's complaints
+    cost: a share of all answers): 1.96 × 100 × √(p (1 − p) / n). ``None`` on an empty base."""
+    if not whole:
+        return None
+    share = part / whole
+    return Z_95 * 100.0 * math.sqrt(max(share * (1.0 - share), 0.0) / whole)
+
+
 def two_proportion_p_value(successes_a, count_a, successes_b, count_b):
     """Two-sided p-value of the two-proportion z-test between ``successes_a / count_a`` and
     ``successes_b / count_b`` (pooled standard error). ``None`` when it cannot be computed: a group is

@@ -293,6 +293,14 @@ class NpsSurvey(models.Model):
         groups="base.group_user",
         help="Answered on the survey page: the themes are tagged by the job that follows the answer.",
     )
+    mention_ids = fields.One2many(
+        "nps.survey.mention",
+        "survey_id",
+        string="Theme mentions",
+        readonly=True,
+        groups="nps_closed_loop.group_nps_user",
+        help="The themes the words talk about, each a complaint, praise or neutral: tagged with the themes.",
+    )
     loop_notes = fields.Html(
         string="Internal notes",
         copy=False,
@@ -612,6 +620,8 @@ class NpsSurvey(models.Model):
                     retag.sudo().themes_pending = True
                 retag = self.browse()
         result = super().write(vals)
+        if "theme_ids" in vals:  # a theme removed by hand takes its mention along
+            self.env["nps.survey.mention"].sudo()._nps_drop_untagged(self)
         self.env["nps.survey.loop"]._tag_themes(retag)
         if imported:
             self._nps_log_imported_answer(imported)

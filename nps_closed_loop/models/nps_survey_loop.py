@@ -115,24 +115,56 @@ class NpsSurveyLoop(models.AbstractModel):
 
     @api.model
     def _tag_themes(self, surveys, keep=False):
-        """Tag the answers ``surveys`` with the themes their comment and follow-up answer talk about, from the
-        themes' keywords in the customer's language and in English (see :mod:`.nps_theme`). ``keep``: add to
-        the themes already set (by hand) instead of replacing them.
+        """Tag the answers ``surveys`` with the themes their comment and follow-up answer talk about, each with
+        its polarity (``nps.survey.mention``), from the themes' lexicons in the customer's language (see
+        :mod:`.nps_theme`). ``keep``: add to the themes already set (by hand) instead of replacing them; the
+        mentions are always those of the words.
 
-        The keyword sets are read once for all the answers, which are written in one go per set of themes.
+        The lexicons are read once for all the answers, which are written in one go per set of themes.
         """
         surveys = surveys.sudo()  # the system tags the customer's words: the customer has no rights on themes
         if not surveys:
             return
         matcher = ThemeMatcher(self.env)
         by_themes = {}
+        mentions = []
         for survey in surveys:
-            themes = matcher.match(survey._nps_theme_text(), survey.partner_id.lang, survey.company_id.id)
+            found = matcher.tag(survey._nps_theme_text(), survey.partner_id.lang, survey.company_id.id, survey.score)
+            themes = {theme for theme, _polarity in found}
             if keep:
                 themes |= set(survey.theme_ids.ids)
             by_themes.setdefault(frozenset(themes), []).append(survey.id)
+            mentions += [
+                {"survey_id": survey.id, "reason_id": theme, "polarity": polarity} for theme, polarity in found
+            ]
         for themes, survey_ids in by_themes.items():
             surveys.browse(survey_ids).write({"theme_ids": [Command.set(sorted(themes))], "themes_pending": False})
+        self.env["nps.survey.mention"].sudo()._nps_replace(surveys, mentions)
+
+    @api.model
+    def _queue_tag_themes(self, surveys):
+        """Tag ``surveys`` again by the batch job (:meth:`_cron_tag_themes`), for more answers than a request
+        should tag: e.g. the past answers after a theme was added or a lexicon changed."""
+        surveys = surveys.sudo().filtered(lambda survey: survey.comment or survey.followup)
+        if not surveys:
+            return
+        surveys.themes_pending = True
+        self.env.ref(self._TAG_THEMES_CRON)._trigger()
+
+    _TAG_THEMES_CRON = "nps_closed_loop.ir_cron_nps_tag_themes"
+
+    @api.model
+    def _cron_tag_themes(self, batch_size=1000):
+        """Tag again the answers waiting for it (``themes_pending``), in batches: e.g. every answer after the
+        upgrade that brought the lexicons. Those of the survey page still followed up (``reaction_pending``) are
+        left to :meth:`_cron_after_answers`. Several workers may run it at once: answers are taken with SKIP
+        LOCKED, so none is tagged twice."""
+        Survey = self.env["nps.survey"].sudo()
+        condition = SQL("themes_pending AND reaction_pending IS NULL")
+        rows = lock_rows_skip_locked(Survey, ["id"], batch_size, condition)
+        self._tag_themes(Survey.browse(survey_id for (survey_id,) in rows))
+        remaining = Survey.search_count([("themes_pending", "=", True), ("reaction_pending", "=", False)])
+        compat.notify_progress(self.env, done=len(rows), remaining=remaining)
 
     @api.model
     def _defer_after_answer(self, survey, is_change):

@@ -163,8 +163,8 @@ class NpsSurveyPrivacy(models.AbstractModel):
         company, source document, the employee they dealt with), the survey's key (a new random one, so that an
         old link opens nothing), its chatter (messages, tracking, followers, attachments), its activities, its
         queued emails and SMS, and follow-up links to surveys not anonymised. Kept: score, category, NPS value,
-        dates, campaign, company, themes, customer revenue and the callback figures, so that every NPS figure
-        stays the same. Surveys not answered yet are cancelled; a callback not made yet is withdrawn.
+        dates, campaign, company, themes and their mentions (praise or complaint: no words of the customer),
+        customer revenue and the callback figures, so that every NPS figure stays the same. Surveys not answered yet are cancelled; a callback not made yet is withdrawn.
 
         For the system's callers (erasure from the customer's form, customer deletion, retention job): the
         caller checks the rights. Batch-friendly, commits nothing, returns nothing.

@@ -1,14 +1,19 @@
-"""Comment themes: what the customers' comments talk about, tagged from the themes' keywords.
+"""Comment themes: what the customers' comments talk about, and whether they praise or complain about it.
 
-A theme is an ``nps.reason`` with keywords, one comma-separated list per language. An answer is tagged with
-every theme whose keywords, in the customer's language or in English, appear in its comment or follow-up
-answer as whole words (case and accents ignored; a keyword ending with ``*`` matches the words it starts).
+A theme is an ``nps.reason`` with a lexicon, one per language (see the field's help and
+:func:`..tools.verbatim.parse_lexicon`); a theme without one is matched on its keywords, each keyword a term. An
+answer is tagged in the customer's language, each theme with its lexicon in that language or else in English, by the
+verbatim analyser (:mod:`..tools.verbatim`: Snowball stems, phrases, terms that must not tag alone, polarity from the
+words around each mention, the polarity lexicon shipped in ``data/nps_verbatim_polarity.csv``).
 """
 
+import functools
 import re
 import unicodedata
 
 from odoo.tools import SQL
+
+from ..tools import verbatim
 
 ENGLISH = "en_US"
 WORD = re.compile(r"\w+")
@@ -48,52 +53,98 @@ merci deja cest etaient ete fut avez aviez serait seront trop pris plait fois pe
 STOP_WORDS = frozenset(normalise(word) for word in _STOP_WORDS.split())
 
 
+_ANALYSER_CACHE_SIZE = 32  # compiled lexicons kept per process: per language, company and lexicon version
+_analysers = {}
+
+
+@functools.cache
+def _shipped_cues():
+    """({language code: [phrase that only hides its words]}, {language code: [(kind, term)]}) of the data files."""
+    theme_rows, polarity_rows = verbatim.shipped_rows()
+    ignored, cues = {}, {}
+    for language, theme, term, _level in theme_rows:
+        if theme == verbatim.IGNORED:
+            ignored.setdefault(verbatim.language_code(language), []).append(term)
+    for language, kind, term in polarity_rows:
+        cues.setdefault(verbatim.language_code(language), []).append((kind, term))
+    return ignored, cues
+
+
+def translation(values, lang):
+    """A translated field's stored value ({lang: text}) in ``lang``: that language, the same language of another
+    country (fr_BE reads fr_FR), then English."""
+    if not values:
+        return None
+    if values.get(lang):
+        return values[lang]
+    code = verbatim.language_code(lang)
+    for key in sorted(values):
+        if values[key] and verbatim.language_code(key) == code:
+            return values[key]
+    return values.get(ENGLISH)
+
+
 class ThemeMatcher:
-    """The active themes' keyword sets, loaded once (one query) and compiled once per language: tags any
-    number of answers."""
+    """The active themes' lexicons, loaded once (one query), compiled once per language and company (and kept
+    compiled by the process while the lexicons do not change): tags any number of answers."""
 
     def __init__(self, env):
         reasons = env["nps.reason"]
-        reasons.flush_model(["keywords", "active", "company_id"])
+        reasons.flush_model(["lexicon", "keywords", "active", "company_id"])
         self.rows = env.execute_query(
             SQL(
-                "SELECT id, company_id, keywords FROM %s WHERE active AND keywords IS NOT NULL ORDER BY id",
+                "SELECT id, company_id, lexicon, keywords FROM %s"
+                " WHERE active AND (lexicon IS NOT NULL OR keywords IS NOT NULL) ORDER BY id",
                 SQL.identifier(reasons._table),
             )
         )
-        self._patterns = {}
+        self._analysers = {}
 
     @staticmethod
-    def compile(keywords):
-        """One pattern matching any of the comma-separated ``keywords`` on word boundaries, or None."""
-        alternatives = []
-        for keyword in (keywords or "").split(","):
-            words = normalised_words(keyword)
-            if words:
-                alternatives.append(re.escape(words) + (r"\w*" if keyword.strip().endswith("*") else ""))
-        if not alternatives:
-            return None
-        # the longest first: "customer service" is tried before "service"
-        alternation = "|".join(sorted(set(alternatives), key=len, reverse=True))
-        return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
+    def terms(lexicon, keywords, lang):
+        """[(term, level)] of a theme in ``lang``: its lexicon in that language or English; without a lexicon, its
+        keywords in that language and in English (as they were matched before the lexicon), each a term."""
+        text = translation(lexicon, lang)
+        terms = verbatim.parse_lexicon(text)
+        if terms:
+            return terms
+        lists = {(keywords or {}).get(ENGLISH) or "", translation(keywords, lang) or ""}
+        return [(term, verbatim.STRONG) for term, _level in verbatim.parse_lexicon(",".join(sorted(lists)))]
 
-    def _pattern(self, reason_id, translations, lang):
-        key = reason_id, lang
-        if key not in self._patterns:
-            lists = {translations.get(ENGLISH) or "", translations.get(lang) or ""}
-            self._patterns[key] = self.compile(",".join(lists))
-        return self._patterns[key]
+    def analyser(self, lang=None, company_id=None):
+        """The compiled analyser of the themes ``company_id`` sees, in ``lang``."""
+        lang = lang or ENGLISH
+        key = lang, company_id or False
+        if key not in self._analysers:
+            code = verbatim.language_code(lang)
+            theme_rows = tuple(
+                (code, reason_id, term, level)
+                for reason_id, reason_company_id, lexicon, keywords in self.rows
+                if not reason_company_id or reason_company_id == company_id
+                for term, level in self.terms(lexicon, keywords, lang)
+            )
+            cache_key = code, theme_rows
+            analyser = _analysers.get(cache_key)
+            if analyser is None:
+                ignored, cues = _shipped_cues()
+                analyser = verbatim.VerbatimAnalyser.from_rows(
+                    theme_rows
+                    + tuple((code, verbatim.IGNORED, term, verbatim.STRONG) for term in ignored.get(code, ())),
+                    ((code, kind, term) for kind, term in cues.get(code) or cues.get(verbatim.FALLBACK_LANGUAGE, ())),
+                )
+                if len(_analysers) >= _ANALYSER_CACHE_SIZE:
+                    _analysers.pop(next(iter(_analysers)))
+                _analysers[cache_key] = analyser
+            self._analysers[key] = analyser
+        return self._analysers[key]
+
+    def tag(self, text, lang=None, company_id=None, score=None):
+        """[(theme id, "complaint"|"praise"|"neutral")] of ``text`` written in ``lang`` by a customer of
+        ``company_id`` who gave ``score``, in the order the themes appear."""
+        if not text:
+            return []
+        return self.analyser(lang, company_id).tag(text, verbatim.language_code(lang or ENGLISH), score)
 
     def match(self, text, lang=None, company_id=None):
-        """Ids of the themes whose keywords, in ``lang`` or in English, appear in ``text``."""
-        words = normalised_words(text)
-        if not words:
-            return set()
-        themes = set()
-        for reason_id, reason_company_id, translations in self.rows:
-            if reason_company_id and reason_company_id != company_id:
-                continue
-            pattern = self._pattern(reason_id, translations, lang or ENGLISH)
-            if pattern and pattern.search(words):
-                themes.add(reason_id)
-        return themes
+        """Ids of the themes ``text`` talks about."""
+        return {theme for theme, _polarity in self.tag(text, lang, company_id)}

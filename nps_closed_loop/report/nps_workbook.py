@@ -19,7 +19,8 @@ class NpsReport(models.Model):
 
         Sheets: *Summary* (totals, then NPS with its margin per month and a line chart of it), one sheet per
         campaign (the same per month), *Detractor follow-ups* (one line per detractor; the callback agent for
-        NPS managers only) and *Themes* (NPS per theme, each answer counted once in each of its themes).
+        NPS managers only) and *Themes* (NPS, complaints, praise and the NPS points lost per theme, the costliest
+        first, each answer counted once in each of its themes).
         """
         domain = list(domain or [])
         self.check_access("read")
@@ -172,13 +173,46 @@ class NpsReport(models.Model):
         sheet.set_column(5, len(headers) - 1, 16)
 
     def _nps_workbook_themes(self, book, domain):
+        """Per theme, the costliest first: its answers' figures, then its complaints and praise and the NPS points
+        lost to it (see ``nps.overview._theme_figures``), with their margin; the answers without theme last."""
         sheet = book.sheet(self.env._("Themes"))
         headers = self._nps_workbook_figure_headers()
+        cost_headers = [
+            self.env._("Complaints"),
+            self.env._("Praise"),
+            self.env._("Neutral"),
+            self.env._("Detractors complaining"),
+            self.env._("NPS points lost"),
+            self.env._("Margin (±)"),
+        ]
         sheet.write(0, 0, self.env._("Each answer counts once in each of its themes."))
-        sheet.write_row(2, 0, [self.env._("Theme"), *headers], book.styles["header"])
-        groups = self._read_group(domain, ["theme_ids"], MONTH_AGGREGATES)
-        for row, (theme, count, promoters, passives, detractors) in enumerate(groups, start=3):
-            sheet.write(row, 0, theme.display_name or self.env._("No theme"))
-            self._nps_workbook_write_figures(sheet, book.styles, row, 1, count, promoters, passives, detractors)
+        sheet.write(
+            1,
+            0,
+            self.env._(
+                "The costliest theme first: the NPS points lost are the share of all the answers that are detractors "
+                "complaining about the theme."
+            ),
+        )
+        sheet.write_row(2, 0, [self.env._("Theme"), *headers, *cost_headers], book.styles["header"])
+        figures = self.env["nps.overview"]._theme_figures([("id", "in", self._search(domain))])
+        row = 2
+        for row, theme in enumerate(figures["themes"], start=3):
+            sheet.write(row, 0, theme["name"])
+            self._nps_workbook_write_figures(
+                sheet, book.styles, row, 1, theme["count"], theme["promoters"], theme["passives"], theme["detractors"]
+            )
+            col = 1 + len(headers)
+            sheet.write_row(
+                row, col, [theme["complaints"], theme["praise"], theme["neutral"], theme["detractor_complaints"]]
+            )
+            sheet.write_number(row, col + 4, round(theme["cost"], 1), book.styles["margin"])
+            sheet.write_number(row, col + 5, round(theme["cost_margin"], 1), book.styles["margin"])
+        [(count, promoters, passives, detractors)] = self._read_group(
+            compat.domain_and(domain, [("theme_ids", "=", False)]), [], MONTH_AGGREGATES
+        )
+        if count:
+            sheet.write(row + 1, 0, self.env._("No theme"))
+            self._nps_workbook_write_figures(sheet, book.styles, row + 1, 1, count, promoters, passives, detractors)
         sheet.set_column(0, 0, 28)
-        sheet.set_column(1, len(headers), 12)
+        sheet.set_column(1, len(headers) + len(cost_headers), 12)

@@ -16,6 +16,7 @@ from . import test_screens
 from . import test_answer_cost
 from . import test_report
 from . import test_themes
+from . import test_verbatim
 from . import test_overview
 from . import test_gdpr_erasure
 from . import test_gdpr_consent

@@ -131,6 +131,61 @@ class NpsCommon(TransactionCase):
         return cls._create_survey(partner=partner, state="answered", score=score, **values)
 
 
+class ThemeCostsCommon(NpsCommon):
+    """Ten answers of ten days ago in their own campaign, with the themes and mentions the tagging would write
+    (no comment: the figures do not depend on the matcher):
+
+    =====  =========  ===========================================
+    score  category   mentions
+    =====  =========  ===========================================
+    10     promoter   Delivery praise
+    9      promoter   Delivery praise, Price neutral
+    9      promoter   -
+    8      passive    Delivery complaint
+    7      passive    Price complaint
+    6      detractor  Delivery complaint, Price complaint
+    4      detractor  Delivery complaint
+    2      detractor  Price praise
+    0      detractor  Support, set by hand (no polarity)
+    5      detractor  -
+    =====  =========  ===========================================
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.costs_campaign = cls.env["nps.campaign"].create({"name": "Theme costs campaign"})
+        cls.delivery = cls.env.ref("nps_closed_loop.nps_reason_delivery")
+        cls.price = cls.env.ref("nps_closed_loop.nps_reason_price")
+        cls.support = cls.env.ref("nps_closed_loop.nps_reason_support")
+        answers = [
+            (10, [(cls.delivery, "praise")]),
+            (9, [(cls.delivery, "praise"), (cls.price, "neutral")]),
+            (9, []),
+            (8, [(cls.delivery, "complaint")]),
+            (7, [(cls.price, "complaint")]),
+            (6, [(cls.delivery, "complaint"), (cls.price, "complaint")]),
+            (4, [(cls.delivery, "complaint")]),
+            (2, [(cls.price, "praise")]),
+            (0, [(cls.support, None)]),
+            (5, []),
+        ]
+        answered_at = datetime.now() - timedelta(days=10)
+        cls.costs_answers = cls.env["nps.survey"]
+        for score, mentions in answers:
+            survey = cls._create_answered(score, campaign_id=cls.costs_campaign.id, answer_date=answered_at)
+            survey.theme_ids = [Command.set([theme.id for theme, _polarity in mentions])]
+            cls.env["nps.survey.mention"].sudo().create(
+                [
+                    {"survey_id": survey.id, "reason_id": theme.id, "polarity": polarity}
+                    for theme, polarity in mentions
+                    if polarity
+                ]
+            )
+            cls.costs_answers |= survey
+        cls.costs_domain = [("campaign_id", "=", cls.costs_campaign.id)]
+
+
 class LoopCommon(NpsCommon, MailCase):
     """A callback team of three, plus a salesperson who is also an NPS user and sits in the team."""
 

@@ -35,11 +35,13 @@ MODEL_MATRIX = {
     "nps.campaign":                     ("----", "----", "----", "R---", "R---", "R---", "RWCU", "rwcu"),
     "nps.reason":                       ("----", "----", "----", "R---", "R---", "R---", "RWCU", "rwcu"),
     "nps.improvement":                  ("----", "----", "----", "----", "----", "R---", "RWCU", "rwcu"),
+    "nps.survey.mention":               ("----", "----", "----", "----", "----", "R---", "RWCU", "rwcu"),
     "nps.relationship.queue":           ("----", "----", "----", "----", "----", "----", "RWCU", "rwcu"),
     "nps.callback.counter":             ("----", "----", "----", "----", "----", "----", "R---", "r---"),
     "nps.report":                       ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
     "nps.report.funnel":                ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
     "nps.holdout.report":               ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
+    "nps.theme.report":                 ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
     "nps.close.loop.wizard":            ("----", "----", "----", "----", "----", "RWCU", "RWCU", "rwcu"),
     "nps.relationship.wizard":          ("----", "----", "----", "----", "----", "----", "RWCU", "rwcu"),
     "nps.workbook.wizard":              ("----", "----", "----", "----", "----", "RWC-", "RWC-", "RWc-"),
@@ -181,6 +183,14 @@ class TestModelAccessMatrix(AccessMatrixCommon):
         improvement = cls.env["nps.improvement"].create(
             {"name": "Deliver on time", "company_id": company.id, "survey_ids": [Command.link(cls.survey.id)]}
         )
+        mention = cls.env["nps.survey.mention"].create(
+            {"survey_id": cls.survey.id, "reason_id": reason.id, "polarity": "complaint"}
+        )
+        mention_values = {
+            "survey_id": cls.survey.id,
+            "reason_id": cls.env["nps.reason"].create({"name": "Matrix theme"}).id,
+            "polarity": "praise",
+        }
         queue = cls.env["nps.relationship.queue"].create(
             {"campaign_id": cls.matrix_campaign.id, "partner_id": cls.customer.id}
         )
@@ -211,6 +221,7 @@ class TestModelAccessMatrix(AccessMatrixCommon):
             "nps.improvement": ModelOperations(
                 improvement, "name", {"name": "Renamed"}, {"name": "New improvement", "company_id": company.id}
             ),
+            "nps.survey.mention": ModelOperations(mention, "polarity", {"polarity": "neutral"}, mention_values),
             "nps.relationship.queue": ModelOperations(
                 queue,
                 "partner_id",
@@ -228,6 +239,9 @@ class TestModelAccessMatrix(AccessMatrixCommon):
             ),
             "nps.holdout.report": ModelOperations(
                 cls.env["nps.holdout.report"].search(survey_ids), "answer_date", {"campaign_id": False}, {}
+            ),
+            "nps.theme.report": ModelOperations(
+                cls.env["nps.theme.report"].search(survey_ids, limit=1), "cost", {"campaign_id": False}, {}
             ),
             "nps.close.loop.wizard": ModelOperations(
                 cls.env["nps.close.loop.wizard"].create(loop_values), "outcome", {"outcome": "unreachable"}, loop_values
@@ -352,6 +366,9 @@ class TestModelAccessMatrix(AccessMatrixCommon):
     def test_improvement(self):
         self._assert_row("nps.improvement")
 
+    def test_survey_mention(self):
+        self._assert_row("nps.survey.mention")
+
     def test_relationship_queue(self):
         self._assert_row("nps.relationship.queue")
 
@@ -359,7 +376,7 @@ class TestModelAccessMatrix(AccessMatrixCommon):
         self._assert_row("nps.callback.counter")
 
     def test_reports(self):
-        self._assert_row("nps.report", "nps.report.funnel", "nps.holdout.report")
+        self._assert_row("nps.report", "nps.report.funnel", "nps.holdout.report", "nps.theme.report")
 
     def test_wizards(self):
         self._assert_row(

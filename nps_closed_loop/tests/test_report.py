@@ -641,6 +641,30 @@ class TestNpsWorkbook(ReportCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestThemeCostsWorkbook(common.ThemeCostsCommon):
+    def test_themes_sheet_costliest_first(self):
+        """The themes of ThemeCostsCommon, the costliest first, with their complaints, praise and the NPS points
+        lost (detractors complaining among the 10 answers): Delivery 2 → 20 ± 24.8, Price 1 → 10 ± 18.6,
+        Support (set by hand) 0; the two answers without theme (a 9 and a 5) last: NPS 0 ± 1.96 × 100 × √(1 / 2)."""
+        content = self.env["nps.report"].with_user(self.user_nps)._nps_workbook_content(self.costs_domain)
+        rows = [list(row) for row in openpyxl.load_workbook(io.BytesIO(content))["Themes"].iter_rows(values_only=True)]
+        self.assertEqual(
+            rows[2],
+            ["Theme", "Answers", "Promoters", "Passives", "Detractors", "NPS", "Margin (±)", "Significant",
+             "Complaints", "Praise", "Neutral", "Detractors complaining", "NPS points lost", "Margin (±)"],
+        )  # fmt: skip
+        self.assertEqual(
+            rows[3:],
+            [
+                ["Delivery", 5, 2, 1, 2, 0, 78.4, "No", 3, 2, 0, 2, 20, 24.8],
+                ["Price", 4, 1, 1, 2, -25, 81.3, "No", 2, 1, 1, 1, 10, 18.6],
+                ["Support", 1, 0, 0, 1, -100, 0, "No", 0, 0, 0, 0, 0, 0],
+                ["No theme", 2, 1, 0, 1, 0, 138.6, "No", None, None, None, None, None, None],
+            ],
+        )
+
+
+@tagged("post_install", "-at_install")
 class TestNpsWorkbookDownload(ReportCommon, HttpCase):
     def test_download(self):
         self.authenticate("nps_manager", "nps_manager")

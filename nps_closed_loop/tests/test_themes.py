@@ -3,7 +3,9 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.exceptions import AccessError
 
+from ..models import nps_theme
 from ..models.nps_theme import ThemeMatcher
+from ..tools.verbatim import VerbatimAnalyser
 from . import common
 
 
@@ -67,28 +69,31 @@ class TestThemeTagging(ThemeCommon):
                 self.assertEqual(self._answered(2, comment).theme_ids, self.delivery | self.quality)
 
     def test_no_tag_on_part_of_a_word(self):
-        """ "cher" is a price keyword, not in "chercher" nor "recherche"; "support" not in "supportable"."""
+        """ "cher" is a price term, not in "chercher" nor "recherche"; "support" not in "supportable" nor
+        "supportive", "product" not in "productive"."""
         survey = self._answered(5, "Nous avons dû chercher nous-mêmes, la recherche était insupportable")
         self.assertFalse(survey.theme_ids)
         survey = self._answered(5, "Trop cher pour ce que c'est")
         self.assertEqual(survey.theme_ids, self.price)
-        survey = self._answered(5, "The team was supportive and productive", partner=self.customer_en)
+        survey = self._answered(5, "They were supportive and productive", partner=self.customer_en)
         self.assertFalse(survey.theme_ids)
 
     def test_keyword_ending_with_a_star_matches_the_words_it_starts(self):
-        packaging = self.env["nps.reason"].create({"name": "Packaging", "keywords": "packag*, emballage*"})
-        survey = self._answered(3, "Emballages déchirés")
-        self.assertEqual(survey.theme_ids, packaging)
-        survey = self._answered(3, "Badly packaged", partner=self.customer_en)
-        self.assertEqual(survey.theme_ids, packaging)
+        shop = self.env["nps.reason"].create({"name": "Shop", "keywords": "showcas*, vitrin*"})
+        survey = self._answered(3, "Vitrines sales")
+        self.assertEqual(survey.theme_ids, shop)
+        survey = self._answered(3, "Dusty showcases", partner=self.customer_en)
+        self.assertEqual(survey.theme_ids, shop)
 
-    def test_customer_language_and_english(self):
-        """A French customer's comment is matched with the French and the English keywords; an English
-        customer's with the English ones only."""
-        self.assertEqual(self._answered(3, "Invoice wrong, prix élevé").theme_ids, self.invoicing | self.price)
+    def test_customer_language_then_english(self):
+        """A comment is read in its customer's language: the themes' lexicon in that language, English for a
+        theme that has none in it; an English customer's with the English lexicon only."""
+        self.assertEqual(self._answered(3, "Facture fausse, prix élevé").theme_ids, self.invoicing | self.price)
         english = self._answered(3, "Facture fausse, invoice wrong", partner=self.customer_en)
         self.assertEqual(english.theme_ids, self.invoicing)
         self.assertFalse(self._answered(3, "Facture fausse", partner=self.customer_en).theme_ids)
+        english_only = self.env["nps.reason"].create({"name": "Parking", "lexicon": "parking"})
+        self.assertEqual(self._answered(3, "Pas de parking").theme_ids, english_only)
 
     def test_multi_word_keywords(self):
         self.assertEqual(self._answered(4, "Le service client est injoignable").theme_ids, self.support)
@@ -144,9 +149,9 @@ class TestThemeTagging(ThemeCommon):
         survey.with_user(self.user_nps).theme_ids = [Command.set(self.delivery.ids)]
         self.assertEqual(survey.theme_ids, self.delivery)
 
-    def test_batch_tagged_with_keywords_read_once(self):
-        """Answers created together are tagged with the keyword sets read and compiled once per language,
-        whatever the number of answers."""
+    def test_batch_tagged_with_lexicons_read_once(self):
+        """Answers created together are tagged with the lexicons read and compiled once per language,
+        whatever the number of answers (and not again for the next batch while they do not change)."""
         comments = ("Trop cher", "Colis perdu", "Facture fausse", "Rien à dire") * 5
         vals = [
             {
@@ -159,11 +164,19 @@ class TestThemeTagging(ThemeCommon):
             for comment in comments
             for partner in (self.customer_fr, self.customer_en)
         ]
-        themes = self.env["nps.reason"].search_count([("keywords", "!=", False)])
-        with patch.object(ThemeMatcher, "compile", side_effect=ThemeMatcher.compile) as compile_keywords:
+        nps_theme._analysers.clear()
+        from_rows = VerbatimAnalyser.from_rows
+        with (
+            patch.object(VerbatimAnalyser, "from_rows", side_effect=from_rows) as compile_lexicons,
+            patch.object(ThemeMatcher, "__init__", autospec=True, side_effect=ThemeMatcher.__init__) as read_lexicons,
+        ):
             surveys = self.env["nps.survey"].sudo().create(vals)
-        # one pattern per theme for the French customers (French and English keywords), one for the English
-        self.assertEqual(compile_keywords.call_count, 2 * themes)
+        # the lexicons read once; one analyser for the French customers, one for the English
+        self.assertEqual(read_lexicons.call_count, 1)
+        self.assertEqual(compile_lexicons.call_count, 2)
+        with patch.object(VerbatimAnalyser, "from_rows", side_effect=from_rows) as compile_lexicons:
+            self.env["nps.survey"].sudo().create(vals[:4])
+        compile_lexicons.assert_not_called()
         self.assertEqual(
             [survey.theme_ids for survey in surveys[:8]],
             [self.price, self.env["nps.reason"], self.delivery, self.env["nps.reason"], self.invoicing]
@@ -172,13 +185,13 @@ class TestThemeTagging(ThemeCommon):
 
     def test_tag_themes_action_finds_past_answers(self):
         """A theme added later finds the past answers it covers; themes set by hand stay."""
-        survey = self._answered(3, "Emballage déchiré")
+        survey = self._answered(3, "Vitrine poussiéreuse")
         other = self._answered(3, "Trop cher")
         other.theme_ids = [Command.link(self.support.id)]
         self.assertFalse(survey.theme_ids)
-        packaging = self.env["nps.reason"].create({"name": "Packaging", "keywords": "emballage*"})
+        shop = self.env["nps.reason"].create({"name": "Shop", "keywords": "vitrine*"})
         (survey | other).with_user(self.user_manager).action_nps_tag_themes()
-        self.assertEqual(survey.theme_ids, packaging)
+        self.assertEqual(survey.theme_ids, shop)
         self.assertEqual(other.theme_ids, self.price | self.support)
 
 
@@ -193,7 +206,7 @@ class TestThemeFigures(ThemeCommon):
             | cls._answered(5, "Trop cher")  # price, detractor
             | cls._answered(9, "Livraison rapide")  # delivery, promoter
             | cls._answered(7, "Rien à signaler")  # no theme, passive
-            | cls._answered(0, "Emballage déchiré, emballages jetés")  # no theme, detractor
+            | cls._answered(0, "Vitrine poussiéreuse, vitrines jetées")  # no theme, detractor
         )
         cls.domain = [("campaign_id", "=", cls.campaign_themes.id)]
 
@@ -242,46 +255,3 @@ class TestThemeFigures(ThemeCommon):
         self.assertEqual(
             {theme["id"]: theme["count"] for theme in figures["themes"]}, {self.price.id: 2, self.delivery.id: 1}
         )
-
-
-class TestUncoveredWords(ThemeCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._answered(0, "Emballage déchiré, emballages jetés")
-        cls._answered(1, "L'emballage était déchiré et sale")
-        cls._answered(3, "Vendeur impoli, EMBALLAGE moyen")
-        cls._answered(2, "Colis en retard, emballage ouvert")  # delivery: covered
-        cls._answered(10, "Emballage parfait, vendeur charmant")  # a promoter: left out
-        cls.domain = [("campaign_id", "=", cls.campaign_themes.id)]
-
-    def test_frequent_words_no_theme_covers(self):
-        """Counted once per answer, on the normalised word, shown as written most often; stop words (l',
-        était, et) and words of less than 3 letters left out."""
-        words = self.env["nps.overview"]._uncovered_words(self.domain, limit=20)
-        self.assertEqual(
-            words,
-            [
-                ("emballage", 3),
-                ("déchiré", 2),
-                ("emballages", 1),
-                ("impoli", 1),
-                ("jetés", 1),
-                ("moyen", 1),
-                ("sale", 1),
-                ("vendeur", 1),
-            ],
-        )
-        self.assertEqual(self.env["nps.overview"]._uncovered_words(self.domain, limit=2), words[:2])
-
-    def test_words_covered_once_a_theme_is_added(self):
-        """A manager adds the theme the words suggest: its keywords cover those comments at once."""
-        self.env["nps.reason"].create({"name": "Packaging", "keywords": "emballage*"})
-        self.assertEqual(self.env["nps.overview"]._uncovered_words(self.domain), [])
-
-    def test_comment_with_a_theme_set_by_hand_is_covered(self):
-        survey = self.env["nps.survey"].search([*self.domain, ("comment", "ilike", "impoli")])
-        survey.theme_ids = [Command.link(self.support.id)]
-        words = dict(self.env["nps.overview"]._uncovered_words(self.domain))
-        self.assertNotIn("impoli", words)
-        self.assertEqual(words["emballage"], 2)

@@ -31,6 +31,7 @@ export class NpsOverview extends Component {
     setup() {
         this.orm = useService("orm");
         this.action = useService("action");
+        this.notification = useService("notification");
         this.keepLast = new KeepLast();
         this.charts = {};
         this.canvas = {
@@ -39,7 +40,11 @@ export class NpsOverview extends Component {
             themes: useRef("themesChart"),
             holdout: useRef("holdoutChart"),
         };
-        this.state = useState({ filters: { months: 12, campaign_id: false, company_id: false }, data: null });
+        this.state = useState({
+            filters: { months: 12, campaign_id: false, company_id: false },
+            data: null,
+            creating: false,
+        });
         onWillStart(async () => {
             await Promise.all([loadBundle("web.chartjs_lib"), this.load()]);
         });
@@ -83,6 +88,23 @@ export class NpsOverview extends Component {
         }
         const rounded = Math.round(value);
         return `${rounded > 0 ? "+" : ""}${formatFloat(rounded, { digits: [16, 0] })}`;
+    }
+
+    /** NPS points lost to a theme's complaints, as a loss: "-6.5", "0" when none. */
+    formatCost(value) {
+        if (value === null || value === undefined) {
+            return "–";
+        }
+        return value ? formatFloat(-value, { digits: [16, 1] }) : "0";
+    }
+
+    /** A theme's NPS with its margin of error and the number of answers it is computed on. */
+    themeNps(theme) {
+        return _t("%(nps)s ± %(margin)s (n = %(count)s)", {
+            nps: this.formatSigned(theme.nps),
+            margin: this.formatNumber(theme.margin),
+            count: theme.count,
+        });
     }
 
     formatPercent(value) {
@@ -139,7 +161,7 @@ export class NpsOverview extends Component {
                 followups: callbacks.followups,
             }),
             themes: _t(
-                "Each answer counts once in each of its themes: %(detractors)s detractors, %(untagged)s answers without theme.",
+                "The costliest first: NPS points lost are the share of all answers that are detractors complaining about the theme. Each answer counts once in each of its themes: %(detractors)s detractors, %(untagged)s answers without theme.",
                 themes.total
             ),
             holdout: _t(
@@ -179,14 +201,58 @@ export class NpsOverview extends Component {
         this.openSurveys([["category", "=", "detractor"]], _t("Detractors"));
     }
 
-    openTheme(theme) {
+    /**
+     * The answers complaining about ``theme`` or praising it (``polarity``); without one, all the answers of the
+     * theme.
+     */
+    openTheme(theme, polarity = null) {
+        if (!polarity) {
+            this.openSurveys([["theme_ids", "in", [theme.id]]], theme.name);
+            return;
+        }
+        const name =
+            polarity === "praise"
+                ? _t("Praise: %(theme)s", { theme: theme.name })
+                : _t("Complaints: %(theme)s", { theme: theme.name });
         this.openSurveys(
             [
-                ["category", "=", "detractor"],
-                ["theme_ids", "in", [theme.id]],
+                [
+                    "mention_ids",
+                    "any",
+                    [
+                        ["reason_id", "=", theme.id],
+                        ["polarity", "=", polarity],
+                    ],
+                ],
             ],
-            theme.name
+            name
         );
+    }
+
+    // ------------------------------------------------------------------
+    // Suggested themes (NPS managers)
+    // ------------------------------------------------------------------
+    async createTheme(suggestion) {
+        if (this.state.creating) {
+            return;
+        }
+        this.state.creating = true;
+        try {
+            const theme = await this.orm.call("nps.overview", "create_suggested_theme", [
+                suggestion.term,
+                suggestion.lang,
+            ]);
+            const message = theme.queued
+                ? _t(
+                      "Theme %(name)s created: %(tagged)s answers without theme tagged with it; %(queued)s other answers are being tagged again in the background.",
+                      theme
+                  )
+                : _t("Theme %(name)s created: %(tagged)s answers without theme tagged with it.", theme);
+            this.notification.add(message, { type: "success" });
+            await this.load();
+        } finally {
+            this.state.creating = false;
+        }
     }
 
     // ------------------------------------------------------------------
@@ -315,6 +381,7 @@ export class NpsOverview extends Component {
         };
     }
 
+    /** Complaints to the left, praise to the right: the weak and the strong points at a glance. */
     themesConfig(themes) {
         const top = themes.top;
         return {
@@ -323,9 +390,14 @@ export class NpsOverview extends Component {
                 labels: top.map((theme) => theme.name),
                 datasets: [
                     {
-                        label: _t("Detractors"),
-                        data: top.map((theme) => theme.detractors),
+                        label: _t("Complaints"),
+                        data: top.map((theme) => -theme.complaints),
                         backgroundColor: COLORS.detractor,
+                    },
+                    {
+                        label: _t("Praise"),
+                        data: top.map((theme) => theme.praise),
+                        backgroundColor: COLORS.promoter,
                     },
                 ],
             },
@@ -335,25 +407,38 @@ export class NpsOverview extends Component {
                 animation: false,
                 onClick: (_event, elements) => {
                     if (elements.length) {
-                        this.openTheme(top[elements[0].index]);
+                        const polarity = elements[0].datasetIndex ? "praise" : "complaint";
+                        this.openTheme(top[elements[0].index], polarity);
                     }
                 },
                 plugins: {
-                    legend: { display: false },
+                    legend: { position: "bottom" },
                     tooltip: {
                         callbacks: {
                             label: (context) => {
                                 const theme = top[context.dataIndex];
-                                return _t("%(count)s detractors (%(share)s %), theme NPS %(nps)s", {
-                                    count: theme.detractors,
-                                    share: this.formatNumber(theme.detractor_share),
-                                    nps: this.formatSigned(theme.nps),
-                                });
+                                if (context.datasetIndex) {
+                                    return _t("%(count)s praise", { count: theme.praise });
+                                }
+                                return _t(
+                                    "%(count)s complaints, %(detractors)s of them by detractors: %(cost)s NPS points",
+                                    {
+                                        count: theme.complaints,
+                                        detractors: theme.detractor_complaints,
+                                        cost: this.formatCost(theme.cost),
+                                    }
+                                );
                             },
                         },
                     },
                 },
-                scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+                scales: {
+                    x: {
+                        stacked: true,
+                        ticks: { precision: 0, callback: (value) => Math.abs(value) },
+                    },
+                    y: { stacked: true },
+                },
             },
         };
     }

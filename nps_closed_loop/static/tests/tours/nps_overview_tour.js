@@ -34,8 +34,12 @@ const chooseCampaign = [
         trigger: ".o_nps_kpi_callbacks:has(.o_nps_callbacks_recovery:contains('/^Recovered: 50 % /')) .o_nps_kpi_value:contains('/^33 %$/')",
     },
     {
-        content: "The detractors' themes, each answer counted once in each theme",
-        trigger: ".o_nps_themes_table tr:has(td:contains('/^Delivery$/')) .o_nps_theme_detractors:contains('/^1$/')",
+        content: "Delivery: 1 complaint, no praise, by a detractor of the 10 answers: 10 NPS points lost",
+        trigger: ".o_nps_themes_table tr:has(.o_nps_theme_name:contains('/^Delivery$/')):has(.o_nps_theme_complaints:contains('/^1$/')):has(.o_nps_theme_praise:contains('/^0$/')) .o_nps_theme_cost:contains('/^-10[.]0$/')",
+    },
+    {
+        content: "and the NPS of the one answer that talks about it",
+        trigger: ".o_nps_themes_table tr:has(.o_nps_theme_name:contains('/^Delivery$/')) .o_nps_theme_nps:contains('/^-100 ± 0 [(]n = 1[)]$/')",
     },
     {
         content: "The trend is drawn",
@@ -55,8 +59,17 @@ registry.category("web_tour.tours").add("nps_overview_tour", {
             trigger: ".o_nps_agents tr:has(td:contains('/^Alice Caller$/')):has(td:contains('/^50 %$/'))",
         },
         {
-            content: "and sees the words no theme covers",
-            trigger: ".o_nps_uncovered_words .o_nps_uncovered_word:contains('/^salesman 1$/')",
+            content: "The manager turns the suggested theme into a real one in one click",
+            trigger: ".o_nps_suggested_theme:has(.o_nps_suggested_term:contains('/^salesman$/')):has(.o_nps_suggested_answers:contains('/^1$/')):has(.o_nps_suggested_detractors:contains('/^1$/')) .o_nps_create_theme",
+            run: "click",
+        },
+        {
+            content: "The past answer is tagged with it: a detractor's complaint, 10 NPS points lost",
+            trigger: ".o_nps_themes_table tr:has(.o_nps_theme_name:contains('/^Salesman$/')):has(.o_nps_theme_complaints:contains('/^1$/')) .o_nps_theme_cost:contains('/^-10[.]0$/')",
+        },
+        {
+            content: "and the words are no longer a suggestion",
+            trigger: ".o_nps_suggested_themes:not(:has(.o_nps_suggested_term:contains('/^salesman$/')))",
         },
     ],
 });
@@ -66,7 +79,7 @@ registry.category("web_tour.tours").add("nps_overview_salesperson_tour", {
         ...chooseCampaign,
         {
             content: "A salesperson sees no agent and no customer's words",
-            trigger: ".o_nps_overview:not(:has(.o_nps_agents)):not(:has(.o_nps_uncovered_words))",
+            trigger: ".o_nps_overview:not(:has(.o_nps_agents)):not(:has(.o_nps_suggested_themes))",
         },
     ],
 });
