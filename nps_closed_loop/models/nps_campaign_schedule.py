@@ -7,6 +7,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .nps_score import REACHED_STATES
 from .nps_sql import lock_rows_skip_locked
 
 
@@ -165,7 +166,25 @@ class NpsCampaignSchedule(models.AbstractModel):
         field = campaign._nps_quiet_field()
         keys = partners.commercial_partner_id.ids if field == "commercial_partner_id" else partners.ids
         since = now - timedelta(days=campaign.quiet_period_days)
-        return set(self.env["nps.survey"]._nps_last_survey_dates(field, keys, since, include_scheduled=True))
+        return set(self._last_survey_dates(field, keys, since, include_scheduled=True))
+
+    @api.model
+    def _last_survey_dates(self, field, partner_ids, since, include_scheduled=False):
+        """``{partner id: last sent date}`` of the customers surveyed since ``since``, in one query.
+
+        ``field`` is ``partner_id`` or ``commercial_partner_id`` (the quiet period's scope). With
+        ``include_scheduled``, customers who have a survey about to leave count too (date None).
+        """
+        if not partner_ids:
+            return {}
+        reached = ["&", ("state", "in", REACHED_STATES), ("sent_date", ">=", since)]
+        domain = ["|", ("state", "=", "scheduled"), *reached] if include_scheduled else reached
+        groups = (
+            self.env["nps.survey"]
+            .sudo()
+            ._read_group([(field, "in", list(partner_ids)), *domain], [field], ["sent_date:max"])
+        )
+        return {partner.id: sent_date for partner, sent_date in groups}
 
     # ------------------------------------------------------------------
     # Rules: when

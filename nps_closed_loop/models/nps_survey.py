@@ -11,7 +11,6 @@ from .nps_score import (
     CATEGORY_NPS_VALUE,
     CATEGORY_SELECTION,
     DEFAULT_ANSWER_CHANGE_DAYS,
-    REACHED_STATES,
     score_category,
 )
 from .nps_score_field import NullableInteger
@@ -884,23 +883,9 @@ class NpsSurvey(models.Model):
         )
 
     # ------------------------------------------------------------------
-    # Sending rules read by the nps.survey.send service
+    # Sending rules read by the nps.survey.send service (the quiet period's dates: nps.campaign.schedule)
     # ------------------------------------------------------------------
     def _nps_quiet_period_exempt(self):
         """Follow-up re-surveys of an earlier answer may be sent during the quiet period."""
         self.ensure_one()
         return bool(self.followup_of_id)
-
-    @api.model
-    def _nps_last_survey_dates(self, field, partner_ids, since, include_scheduled=False):
-        """``{partner id: last sent date}`` of the customers surveyed since ``since``, in one query.
-
-        ``field`` is ``partner_id`` or ``commercial_partner_id`` (the quiet period's scope). With
-        ``include_scheduled``, customers who have a survey about to leave count too (date None).
-        """
-        if not partner_ids:
-            return {}
-        reached = ["&", ("state", "in", REACHED_STATES), ("sent_date", ">=", since)]
-        domain = ["|", ("state", "=", "scheduled"), *reached] if include_scheduled else reached
-        groups = self.sudo()._read_group([(field, "in", list(partner_ids)), *domain], [field], ["sent_date:max"])
-        return {partner.id: sent_date for partner, sent_date in groups}

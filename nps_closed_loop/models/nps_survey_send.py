@@ -366,9 +366,9 @@ class NpsSurveySend(models.AbstractModel):
         if not candidates:
             return {}
         since = now - timedelta(days=max(candidates.mapped("campaign_id.quiet_period_days")))
-        Survey = self.env["nps.survey"]
+        Schedule = self.env["nps.campaign.schedule"]
         last_sent = {
-            field: Survey._nps_last_survey_dates(field, candidates[field].ids, since)
+            field: Schedule._last_survey_dates(field, candidates[field].ids, since)
             for field in ("partner_id", "commercial_partner_id")
         }
         label = self.env._("Surveyed recently (quiet period)")
