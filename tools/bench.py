@@ -17,7 +17,7 @@ are noisy; the table also says what machine it ran on. The goals (``GOALS``):
    95th percentile under 100 ms.
 5. Tagging: 100,000 comments (the evaluation set of tests/data repeated, French and English) tagged by the installed
    themes' lexicons (``ThemeMatcher``: stems, phrases, polarity) in under 30 s, beside 1.2.0's whole-word keyword
-   matcher (``tests/verbatim_eval.py``) on the same comments.
+   matcher (``nps_closed_loop/tools/verbatim_eval.py``) on the same comments.
 
 ``make bench`` builds a throw-away database (module and sales installed, no demo data), runs this script on
 it at full size, writes the table into README.md and drops the database; it exits non-zero when a goal is
@@ -615,14 +615,9 @@ TAGGING_GOAL_SECONDS = 30  # per 100,000 comments
 
 def bench_tagging(env, count):
     """Seconds to tag ``count`` comments with the installed themes, beside 1.2.0's keyword matcher."""
-    import importlib.util  # noqa: PLC0415 - the evaluation helper is a file of the tests, loaded by path
-
     from odoo.addons.nps_closed_loop.models.nps_theme import ThemeMatcher  # noqa: PLC0415
+    from odoo.addons.nps_closed_loop.tools import verbatim_eval as evaluation  # noqa: PLC0415
 
-    path = os.path.join(os.path.dirname(__file__), "..", "nps_closed_loop", "tests", "verbatim_eval.py")
-    spec = importlib.util.spec_from_file_location("nps_verbatim_eval", path)
-    evaluation = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(evaluation)
     rows = evaluation.load_set()
     comments = [rows[index % len(rows)] for index in range(count)]
     company_id = env.company.id

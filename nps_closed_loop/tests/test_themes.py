@@ -9,39 +9,7 @@ from ..tools.verbatim import VerbatimAnalyser
 from . import common
 
 
-class ThemeCommon(common.NpsCommon):
-    """The shipped themes with their French keywords (from fr.po), a French and an English customer."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        cls.env["ir.module.module"]._load_module_terms(["nps_closed_loop"], ["fr_FR"], overwrite=True)
-        cls.delivery = cls.env.ref("nps_closed_loop.nps_reason_delivery")
-        cls.price = cls.env.ref("nps_closed_loop.nps_reason_price")
-        cls.quality = cls.env.ref("nps_closed_loop.nps_reason_product_quality")
-        cls.product = cls.env.ref("nps_closed_loop.nps_reason_product")
-        cls.support = cls.env.ref("nps_closed_loop.nps_reason_support")
-        cls.invoicing = cls.env.ref("nps_closed_loop.nps_reason_invoicing")
-        cls.customer_fr = cls.env["res.partner"].create(
-            {"name": "Brasserie Lefèvre", "email": "contact@lefevre.example.com", "lang": "fr_FR"}
-        )
-        cls.customer_en = cls.customer  # en_US
-        # answers of this campaign only: the database may hold demo answers
-        cls.campaign_themes = cls.env["nps.campaign"].create({"name": "Themes campaign"})
-
-    @classmethod
-    def _answered(cls, score, comment, partner=None, followup=False):
-        return cls._create_answered(
-            score,
-            partner=partner or cls.customer_fr,
-            comment=comment,
-            followup=followup,
-            campaign_id=cls.campaign_themes.id,
-        )
-
-
-class TestThemeTagging(ThemeCommon):
+class TestThemeTagging(common.ThemeCommon):
     def test_shipped_keywords_in_french(self):
         """The six shipped themes have English keywords and their French translation."""
         for reason in (self.delivery, self.price, self.quality, self.product, self.support, self.invoicing):
@@ -195,7 +163,7 @@ class TestThemeTagging(ThemeCommon):
         self.assertEqual(other.theme_ids, self.price | self.support)
 
 
-class TestThemeFigures(ThemeCommon):
+class TestThemeFigures(common.ThemeCommon):
     """Five answers, one with two themes: each theme counts it once, the total counts it once."""
 
     @classmethod

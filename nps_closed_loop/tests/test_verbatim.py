@@ -14,13 +14,8 @@ from odoo.tools import SQL
 
 from .. import compat
 from ..models.nps_theme import ThemeMatcher
+from ..tools import verbatim_eval
 from . import common
-from .test_themes import ThemeCommon
-
-_EVAL = Path(__file__).resolve().parent / "verbatim_eval.py"
-_spec = importlib.util.spec_from_file_location("nps_verbatim_eval", _EVAL)
-verbatim_eval = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(verbatim_eval)
 
 _MIGRATION = Path(__file__).resolve().parent.parent / "migrations" / "1.3.0" / "post-migration.py"
 
@@ -32,7 +27,7 @@ def _load_migration():
     return module
 
 
-class TestEvaluationSet(ThemeCommon):
+class TestEvaluationSet(common.ThemeCommon):
     """The figures of the issue on the set written as customers write, tagged by the installed themes (their
     lexicon records, not the CSV they were filled from)."""
 
@@ -78,7 +73,7 @@ class TestEvaluationSet(ThemeCommon):
         self.assertIn("prévenu", communication.with_context(lang="fr_FR").lexicon)
 
 
-class TestTraps(ThemeCommon):
+class TestTraps(common.ThemeCommon):
     """The comments of the issue that the keywords tagged wrong or not at all."""
 
     @classmethod
@@ -137,7 +132,7 @@ class TestTraps(ThemeCommon):
         self.assertEqual(self._mentions(survey), {self.support: "praise", self.invoicing: "complaint"})
 
 
-class TestFrenchAnswer(ThemeCommon):
+class TestFrenchAnswer(common.ThemeCommon):
     def test_french_answer_tagged_in_french(self):
         """A French customer's words are read with the French lexicon and stems: "livrée" is "livraison"."""
         survey = self._answered(3, "Commande livrée cassée, le SAV ne répond jamais")
@@ -154,7 +149,7 @@ class TestFrenchAnswer(ThemeCommon):
         )
 
 
-class TestLexicon(ThemeCommon):
+class TestLexicon(common.ThemeCommon):
     def test_manager_lexicon_syntax(self):
         """Terms on lines or after commas, a star for the words a term starts, phrases, ~ for a term that does
         not tag alone."""
@@ -185,7 +180,7 @@ class TestLexicon(ThemeCommon):
         self.assertEqual(self._answered(4, "Car park full", partner=self.customer_en).theme_ids, theme)
 
 
-class TestMentions(ThemeCommon):
+class TestMentions(common.ThemeCommon):
     def test_mentions_follow_the_words_and_the_hand_corrections(self):
         survey = self._answered(2, "Livraison en retard, trop cher")
         self.assertEqual(survey.mention_ids.reason_id, self.delivery | self.price)
@@ -225,7 +220,7 @@ class TestMentions(ThemeCommon):
         self.assertIn(gift, survey.mention_ids.reason_id)
 
 
-class TestUpgrade(ThemeCommon):
+class TestUpgrade(common.ThemeCommon):
     """From 1.2.0: the keywords become lexicon terms, the answers are queued for the job."""
 
     def _clear_lexicons(self):
@@ -256,7 +251,7 @@ class TestUpgrade(ThemeCommon):
         self.assertIn(self.delivery, self._answered(3, "Delivered by drone", partner=self.customer_en).theme_ids)
 
 
-class TestRetagJob(ThemeCommon):
+class TestRetagJob(common.ThemeCommon):
     def test_job_tags_the_queued_answers_in_batches(self):
         answers = self.env["nps.survey"]
         for comment in ("Trop cher", "Colis perdu", "Facture fausse"):

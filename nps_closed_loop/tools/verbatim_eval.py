@@ -5,8 +5,8 @@ Figures: micro precision, recall and F1 of the themes found, and the accuracy of
 correctly found, on the whole set, on the part the lexicon may be tuned on and on the held-out third (rows whose
 index is 2 mod 3, never used for tuning).
 
-    .venv-18.0/bin/python nps_closed_loop/tests/verbatim_eval.py            # the new analyser
-    PYTHONPATH=/opt/odoo18 .venv-18.0/bin/python nps_closed_loop/tests/verbatim_eval.py --today --bench
+    .venv-18.0/bin/python nps_closed_loop/tools/verbatim_eval.py            # the new analyser
+    PYTHONPATH=/opt/odoo18 .venv-18.0/bin/python nps_closed_loop/tools/verbatim_eval.py --today --bench
     ... --errors       # the tuning part's mistakes (never the held-out third's)
 
 Neither needs a database nor Odoo. "Today's matcher" is the whole-word keyword matcher of 1.2.0 (ThemeMatcher before
@@ -100,7 +100,13 @@ def per_theme(rows, predictions):
 
 
 def verbatim_module():
-    return load_module("nps_verbatim", ADDON / "tools" / "verbatim.py")
+    """The analyser: imported with the addon (tests, bench), loaded from its file when run as a script without Odoo."""
+    try:
+        from . import verbatim  # noqa: PLC0415
+
+        return verbatim
+    except ImportError:
+        return load_module("nps_verbatim", ADDON / "tools" / "verbatim.py")
 
 
 def new_analyser():
