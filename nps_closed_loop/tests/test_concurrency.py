@@ -7,7 +7,7 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.service.model import retrying
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from . import common
 
@@ -408,3 +408,61 @@ class TestConcurrentAfterAnswers(ConcurrencyCommon):
         env3["nps.survey.loop"]._cron_after_answers()
         cr3.commit()
         self.assertEqual(set(self._followed_up()[0].values()), {1})
+
+
+class TestBatchTakesWhatAnotherWorkerCommitted(ConcurrencyCommon):
+    """A batch job's transaction began (REPEATABLE READ) before another worker changed and committed one of the
+    rows it would take: PostgreSQL refuses to lock that row. The job takes nothing this time, without an error
+    in the log nor a broken transaction, and its next run takes what is left."""
+
+    def setUp(self):
+        super().setUp()
+
+        def create(env):
+            customers = env["res.partner"].create(
+                [{"name": f"Racing customer {index}", "email": f"racing{index}@example.com"} for index in range(2)]
+            )
+            campaign = env["nps.campaign"].create({"name": "Racing workers"})
+            surveys = env["nps.survey"].create(
+                [
+                    {"partner_id": customer.id, "campaign_id": campaign.id, "scheduled_date": "2026-01-05"}
+                    for customer in customers
+                ]
+            )
+            return campaign.id, customers.ids, surveys.ids
+
+        self.campaign_id, self.partner_ids, self.survey_ids = self._committed(create)
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        def delete(env):
+            env["nps.survey"].browse(self.survey_ids).unlink()
+            env["nps.campaign"].browse(self.campaign_id).unlink()
+            env["res.partner"].browse(self.partner_ids).unlink()
+
+        self._committed(delete)
+
+    def _due(self, env):
+        ids = tuple(self.survey_ids)
+        return env["nps.survey.send"]._lock_due(SQL("state = 'scheduled' AND id IN %s", ids), 10)
+
+    def test_a_row_committed_by_another_worker_is_skipped_without_error(self):
+        cr1, env1 = self._worker()
+        cr2, env2 = self._worker()
+        taken_first, left = self.survey_ids
+        # worker 1's transaction has its snapshot: both surveys are scheduled in it
+        cr1.execute("SELECT count(*) FROM nps_survey WHERE id IN %s", [tuple(self.survey_ids)])
+        self.assertEqual(cr1.fetchone()[0], 2)
+        # worker 2 takes the first one, sends it and commits
+        cr2.execute("SELECT id FROM nps_survey WHERE id = %s FOR UPDATE", [taken_first])
+        cr2.execute("UPDATE nps_survey SET state = 'sent' WHERE id = %s", [taken_first])
+        cr2.commit()
+        with self.assertNoLogs("odoo.sql_db", level="ERROR"):
+            self.assertFalse(self._due(env1), "the row worker 2 committed is not locked by worker 1")
+        # the transaction goes on: the job can still report its progress
+        cr1.execute("SELECT state FROM nps_survey WHERE id = %s", [left])
+        self.assertEqual(cr1.fetchone()[0], "scheduled")
+        cr1.commit()
+        # its next run, in a new transaction, takes what is left, and only that
+        self.assertEqual(self._due(env1).ids, [left])
+        cr1.rollback()

@@ -174,7 +174,11 @@ class ServersCase(unittest.TestCase):
 
     def assert_clean_log(self, *servers):
         for server in servers:
-            self.assertEqual(log_problems(server.log()), [], f"errors in the log of {server.name}")
+            log = server.log()
+            problems = log_problems(log)
+            # the failure shows the log from the first problem on: the traceback says what happened
+            excerpt = log[log.find(problems[0]) :][:6000] if problems else ""
+            self.assertEqual(problems, [], f"errors in the log of {server.name}:\n{excerpt}")
 
 
 class _Committed:
