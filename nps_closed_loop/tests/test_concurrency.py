@@ -448,7 +448,7 @@ class TestBatchTakesWhatAnotherWorkerCommitted(ConcurrencyCommon):
 
     def test_a_row_committed_by_another_worker_is_skipped_without_error(self):
         cr1, env1 = self._worker()
-        cr2, env2 = self._worker()
+        cr2, _env2 = self._worker()
         taken_first, left = self.survey_ids
         # worker 1's transaction has its snapshot: both surveys are scheduled in it
         cr1.execute("SELECT count(*) FROM nps_survey WHERE id IN %s", [tuple(self.survey_ids)])
