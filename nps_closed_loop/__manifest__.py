@@ -1,7 +1,7 @@
 {
     "name": "NPS Closed Loop",
     "summary": "Net Promoter Score surveys with detractor callbacks, closed-loop tracking and holdout measurement",
-    "version": "1.3.0",
+    "version": "1.4.0",
     "category": "Marketing/Surveys",
     "license": "LGPL-3",
     "author": "nps_closed_loop developers",

@@ -15,7 +15,8 @@ The rest of the addon is written once for both series and asks this module, neve
   :data:`FORMATTED_READ_GROUP`;
 - the configuration: ``config.rcfile`` became ``config["config"]``, list options are lists, see
   :data:`CONFIG_FILE_IS_AN_OPTION` and :data:`CONFIG_LISTS`;
-- domains: ``odoo.osv.expression`` became ``odoo.fields.Domain``, see :func:`domain_and`;
+- domains: ``odoo.osv.expression`` became ``odoo.fields.Domain``, see :func:`domain_and` and
+  :func:`domain_conditions`;
 - the partner's ``mobile`` field is gone in 19.0 (one ``phone``), see :data:`PARTNER_PHONE_FIELDS`;
 - the activity's fields sent to the web client are listed in 19.0, see :func:`activity_client_fields`;
 - search views lost ``<group expand>``, routes ``type="json"`` became ``"jsonrpc"``: the addon's views and
@@ -59,12 +60,24 @@ if ODOO_19:
         """The conjunction of ``domains`` (lists or ``Domain``)."""
         return Domain.AND(domains)
 
+    def domain_conditions(domain):
+        """The conditions of ``domain``, ``(field path, operator, value)`` each, whatever combines them."""
+        return [(cond.field_expr, cond.operator, cond.value) for cond in Domain(domain).iter_conditions()]
+
 else:
     from odoo.osv import expression
 
     def domain_and(*domains):
         """The conjunction of ``domains`` (lists)."""
         return expression.AND([list(domain) for domain in domains])
+
+    def domain_conditions(domain):
+        """The conditions of ``domain``, ``(field path, operator, value)`` each, whatever combines them."""
+        return [
+            tuple(term)
+            for term in expression.normalize_domain(list(domain))
+            if expression.is_leaf(term) and tuple(term) not in (expression.TRUE_LEAF, expression.FALSE_LEAF)
+        ]
 
 
 def partner_numbers(partner):

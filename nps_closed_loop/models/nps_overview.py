@@ -74,6 +74,7 @@ class NpsOverview(models.AbstractModel):
     _description = "NPS Overview"
 
     @api.model
+    @api.readonly
     def get_nps_overview(self, filters=None):
         """All the figures of the NPS Overview, as plain dicts, for ``filters``: ``months`` (3, 6, 12 or 24:
         this month and the ones before), ``campaign_id`` and ``company_id`` (among the companies selected in
@@ -146,9 +147,11 @@ class NpsOverview(models.AbstractModel):
 
     @api.model
     def _score(self, domain):
-        counts = dict(self.env["nps.survey"]._read_group(domain, ["category"], ["__count"]))
-        promoters, passives, detractors = (counts.get(name, 0) for name in ("promoter", "passive", "detractor"))
-        count = promoters + passives + detractors
+        # the analysis report's rows are the answers: it reads the figures per hour when they hold them
+        ((count, *counts),) = self.env["nps.report"]._read_group(
+            domain, [], ["__count", "promoter_count:sum", "passive_count:sum", "detractor_count:sum"]
+        )
+        promoters, passives, detractors = (value or 0 for value in counts)
         nps, margin, significant = nps_figures(count, promoters, detractors)
         return {
             "count": count,
@@ -163,7 +166,14 @@ class NpsOverview(models.AbstractModel):
     @api.model
     def _funnel(self, domain):
         """The surveys planned in the period, how many reached the customer and how many were answered."""
-        counts = dict(self.env["nps.survey"]._read_group(domain, ["state"], ["__count"]))
+        cube = self.env["nps.answer.cube"]
+        if cube._holds_domain(domain, kind="plan"):
+            cells = cube._read_group(
+                compat.domain_and(domain, [("kind", "=", "plan")]), ["state"], ["survey_count:sum"]
+            )
+            counts = {state: int(count) for state, count in cells if count}
+        else:
+            counts = dict(self.env["nps.survey"]._read_group(domain, ["state"], ["__count"]))
         planned = sum(counts.values())
         sent = sum(counts.get(state, 0) for state in REACHED_STATES)
         answered = counts.get("answered", 0)
@@ -222,12 +232,16 @@ class NpsOverview(models.AbstractModel):
     @api.model
     def _revenue_at_risk(self, domain):
         """What the detractors' companies were invoiced (the NPS report's revenue at risk), per currency."""
+        # per company, whose currency it is: the figures per hour hold companies, not currencies
         groups = (
             self.env["nps.report"]
             .sudo()
-            ._read_group([*domain, ("category", "=", "detractor")], ["currency_id"], ["revenue_at_risk:sum"])
+            ._read_group([*domain, ("category", "=", "detractor")], ["company_id"], ["revenue_at_risk:sum"])
         )
-        amounts = [(currency, amount) for currency, amount in groups if currency] or [
+        per_currency = defaultdict(float)
+        for company, amount in groups:
+            per_currency[company.currency_id] += amount or 0.0
+        amounts = [(currency, amount) for currency, amount in per_currency.items() if currency] or [
             (self.env.company.currency_id, 0.0)
         ]
         return [
@@ -326,17 +340,23 @@ class NpsOverview(models.AbstractModel):
         surveys.flush_model(["nps_value", "category", "theme_ids"])
         mentions.flush_model(["survey_id", "reason_id", "polarity"])
         rel = SQL.identifier(surveys._fields["theme_ids"].relation)
-        total_row = self.env.execute_query(
+        # the total from the analysis report (the figures per hour when they hold it), the answers with a theme
+        # from the themes' relation: what takes time is the number of answers with a theme, not of all answers
+        report_domain = (
+            compat.domain_and(domain, [("category", "!=", False)])
+            if self.env["nps.answer.cube"]._holds_domain(domain)
+            else [("id", "in", query)]
+        )
+        ((count, nps, detractors),) = self.env["nps.report"]._read_group(
+            report_domain, [], ["__count", "nps_value:avg", "detractor_count:sum"]
+        )
+        ((tagged,),) = self.env.execute_query(
             SQL(
-                """
-                SELECT COUNT(*), AVG(a.nps_value), COUNT(*) FILTER (WHERE a.category = 'detractor'),
-                       COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM %(rel)s r WHERE r.survey_id = a.id))
-                  FROM %(answers)s AS a
-                """,
+                "SELECT COUNT(DISTINCT r.survey_id) FROM %(rel)s r JOIN %(answers)s AS a ON a.id = r.survey_id",
                 rel=rel,
                 answers=answers,
             )
-        )[0]
+        )
         # one mention at most per answer and theme (unique key): the LEFT JOIN adds no row
         rows = self.env.execute_query(
             SQL(
@@ -359,7 +379,8 @@ class NpsOverview(models.AbstractModel):
                 mention=SQL.identifier(mentions._table),
             )
         )
-        count, nps, detractors, untagged = total_row
+        detractors = detractors or 0
+        untagged = count - tagged
         reasons = self.env["nps.reason"].sudo().with_context(active_test=False).browse([row[0] for row in rows])
         names = {reason.id: (reason.name, reason.color) for reason in reasons}
         themes = []

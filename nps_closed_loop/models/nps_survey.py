@@ -415,6 +415,14 @@ class NpsSurvey(models.Model):
                 [field, "answer_date DESC NULLS LAST", "id DESC"],
                 where="category IS NOT NULL",
             )
+        # the newest answers with words (the Overview's suggested themes): however many answers have none
+        create_index(
+            self.env.cr,
+            "nps_survey_worded_answer_date_idx",
+            self._table,
+            ["answer_date DESC NULLS LAST", "id DESC"],
+            where="comment IS NOT NULL OR followup IS NOT NULL",
+        )
         # a bounce names the invitation's Message-ID: only surveys waiting for an answer are looked up
         create_index(
             self.env.cr,

@@ -12,8 +12,24 @@ from .. import compat
 from ..models.nps_score import CATEGORY_SELECTION
 from ..models.nps_sql import callback_due
 from ..models.nps_statistics import nps_figures
+from .nps_answer_cube import ANSWER_DIMENSIONS
 
 NPS_TREND_INTERVALS = ("day", "week", "month", "quarter", "year")
+# The groupings and measures of the analysis that the figures per hour (nps.answer.cube) hold: a read of those
+# alone reads the cube, not the answers. A measure: (the cube's sum, the sum it is divided by, factor).
+CUBE_MEASURES = {
+    "__count": ("survey_count", None, 1),
+    "nps_value:sum": ("nps_value_sum", None, 1),
+    "nps_value:avg": ("nps_value_sum", "survey_count", 1),
+    "score:avg": ("score_sum", "survey_count", 1),
+    "promoter_count:sum": ("promoter_count", None, 1),
+    "passive_count:sum": ("passive_count", None, 1),
+    "detractor_count:sum": ("detractor_count", None, 1),
+    "promoter_share:avg": ("promoter_count", "survey_count", 100),
+    "passive_share:avg": ("passive_count", "survey_count", 100),
+    "detractor_share:avg": ("detractor_count", "survey_count", 100),
+    "revenue_at_risk:sum": ("revenue_at_risk", None, 1),
+}
 
 
 class NpsReport(models.Model):
@@ -194,6 +210,65 @@ class NpsReport(models.Model):
 
     def _where(self):
         return SQL("s.category IS NOT NULL")
+
+    # ------------------------------------------------------------------
+    # Grouped reads: from the figures per hour when they hold the answer
+    # ------------------------------------------------------------------
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        groups = self._cube_read_group(domain, groupby, aggregates, having, offset, limit, order)
+        if groups is None:
+            groups = super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+        return groups
+
+    @api.model
+    def _cube_read_group(self, domain, groupby, aggregates, having, offset, limit, order):
+        """The groups of :meth:`_read_group` read from ``nps.answer.cube``, the same figures as the rows give, when
+        the cube holds what is asked: the filters, groupings and order on its dimensions only, its measures, time
+        cut on whole hours (the dates filtered on, the user's time zone), the same record rules; otherwise None,
+        and the rows are read."""
+        cube = self.env["nps.answer.cube"]
+        specs = [spec.split(":")[0] for spec in groupby]
+        rules = self.env["ir.rule"]
+        if (
+            having
+            or not set(specs) <= set(ANSWER_DIMENSIONS)
+            or not set(aggregates) <= set(CUBE_MEASURES)
+            or any(term.split()[0] not in groupby for term in (order or "").split(",") if term.strip())
+            or ("answer_date" in specs and not cube._cuts_on_hours())
+            or not cube._holds_domain(domain)
+            or str(rules._compute_domain(self._name)) != str(rules._compute_domain(cube._name))
+        ):
+            return None
+        sums = sorted(
+            {"survey_count"} | {column for aggregate in aggregates for column in CUBE_MEASURES[aggregate][:2] if column}
+        )
+        # a cell's count may add up to zero until its deltas are folded: no answer, no group (as the rows give);
+        # without grouping, one group whatever the answers, as the rows give it
+        cells = cube._read_group(
+            compat.domain_and(domain, [("kind", "=", "answer")]),
+            groupby,
+            [f"{column}:sum" for column in sums],
+            having=[("survey_count:sum", ">", 0)] if groupby else [],
+            offset=offset,
+            limit=limit,
+            order=order,
+        )
+        groups = []
+        for cell in cells:
+            totals = dict(zip(sums, cell[len(groupby) :], strict=True))
+            values = []
+            for aggregate in aggregates:
+                column, divisor, factor = CUBE_MEASURES[aggregate]
+                if not totals["survey_count"]:  # no answer: what SQL gives on no row
+                    value = 0 if aggregate == "__count" else None
+                elif divisor:
+                    value = factor * totals[column] / totals[divisor]
+                else:
+                    value = totals[column] if column == "revenue_at_risk" else int(totals[column])
+                values.append(value)
+            groups.append((*cell[: len(groupby)], *values))
+        return groups
 
     # ------------------------------------------------------------------
     # NPS over time, with its margin of error
