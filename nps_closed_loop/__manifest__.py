@@ -4,6 +4,7 @@
     "version": "1.4.0",
     "category": "Marketing/Surveys",
     "license": "LGPL-3",
+    "uninstall_hook": "uninstall_hook",
     "author": "nps_closed_loop developers",
     "website": "https://github.com/nps-closed-loop/nps_closed_loop",
     "depends": ["mail", "portal", "sale", "sms", "phone_validation", "base_automation", "resource"],

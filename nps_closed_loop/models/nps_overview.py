@@ -12,7 +12,7 @@ from odoo.tools import SQL
 
 from .. import compat
 from ..tools import verbatim
-from .nps_score import REACHED_STATES
+from .nps_score import CALLBACK_LOOP_STATES, REACHED_STATES
 from .nps_sql import callback_due
 from .nps_statistics import nps_figures, percent, share_margin
 from .nps_theme import ENGLISH, SIGNIFICANT_WORD, STOP_WORDS, ThemeMatcher, normalise
@@ -191,7 +191,7 @@ class NpsOverview(models.AbstractModel):
     def _callbacks(self, domain):
         """Callbacks of the answers of the period: on time against the SLA, and detractors won back."""
         surveys = self.env["nps.survey"]
-        query = surveys._search(compat.domain_and(domain, [("loop_state", "!=", "none")]))
+        query = surveys._search(compat.domain_and(domain, [("loop_state", "in", CALLBACK_LOOP_STATES)]))
         surveys.flush_model()
         table = SQL.identifier(surveys._table)
         now = fields.Datetime.now()
@@ -276,7 +276,7 @@ class NpsOverview(models.AbstractModel):
             raise AccessError(self.env._("Only NPS managers compare the agents who call customers back."))
         surveys = self.env["nps.survey"]
         query = surveys._search(
-            compat.domain_and(domain, [("loop_state", "!=", "none"), ("callback_user_id", "!=", False)])
+            compat.domain_and(domain, [("loop_state", "in", CALLBACK_LOOP_STATES), ("callback_user_id", "!=", False)])
         )
         table = SQL.identifier(surveys._table)
         query.groupby = SQL("%s.callback_user_id", table)

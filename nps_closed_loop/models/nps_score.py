@@ -11,6 +11,8 @@ CATEGORY_NPS_VALUE = {"detractor": -100, "passive": 0, "promoter": 100}
 
 # States of a survey whose message reached the customer (sent, then answered or left unanswered)
 REACHED_STATES = ("sent", "answered", "expired")
+# the loop states of an answer with a callback (any but "none"), as an IN list: an index can hold it
+CALLBACK_LOOP_STATES = ("open", "contacted", "closed")
 # States in which the survey link no longer takes an answer
 CLOSED_STATES = ("expired", "cancelled")
 

@@ -8,6 +8,7 @@ from odoo.tools.sql import create_index
 
 from .. import compat
 from .nps_score import (
+    CALLBACK_LOOP_STATES,
     CATEGORY_NPS_VALUE,
     CATEGORY_SELECTION,
     DEFAULT_ANSWER_CHANGE_DAYS,
@@ -422,6 +423,23 @@ class NpsSurvey(models.Model):
             self._table,
             ["answer_date DESC NULLS LAST", "id DESC"],
             where="comment IS NOT NULL OR followup IS NOT NULL",
+        )
+        # the callbacks of a period (the Overview), and the detractors of the callback effect analysis (called,
+        # control group, refused): however many answers have neither; the predicates are the queries' own
+        create_index(
+            self.env.cr,
+            "nps_survey_callback_answer_date_idx",
+            self._table,
+            ["answer_date"],
+            where=f"loop_state IN {CALLBACK_LOOP_STATES!r}",
+        )
+        create_index(
+            self.env.cr,
+            "nps_survey_holdout_answer_date_idx",
+            self._table,
+            ["answer_date"],
+            where="state = 'answered' AND category = 'detractor' AND followup_of_id IS NULL"
+            " AND (holdout OR loop_state != 'none' OR contact_refused)",
         )
         # a bounce names the invitation's Message-ID: only surveys waiting for an answer are looked up
         create_index(

@@ -246,6 +246,16 @@ class NpsAnswerCube(models.Model):
             )
         )
 
+    def _drop_storage(self):
+        """Drop the triggers, their function, the tables and the view over them (the module is uninstalled)."""
+        self.env.cr.execute(
+            SQL(
+                "DROP FUNCTION IF EXISTS nps_answer_cube_track() CASCADE; DROP TABLE IF EXISTS %s, %s CASCADE",
+                SQL.identifier(TOTAL_TABLE),
+                SQL.identifier(DELTA_TABLE),
+            )
+        )
+
     def _rebuild(self):
         """The cube made again from the surveys: on install, and whenever it is in doubt."""
         cr = self.env.cr
