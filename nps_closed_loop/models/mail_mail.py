@@ -1,8 +1,10 @@
 import logging
 
 from odoo import models
+from odoo.tools import SQL
 
 from .. import compat
+from .nps_sql import lock_rows_skip_locked
 
 _logger = logging.getLogger(__name__)
 
@@ -13,6 +15,44 @@ class MailMail(models.Model):
 
     _name = "mail.mail"
     _inherit = ["mail.mail", "nps.message.mixin"]
+
+    def _send(self, auto_commit=False, raise_exception=False, post_send_callback=None, **kwargs):
+        # An invitation leaves once, however many processes run the queue at once (the cron, and an administrator's
+        # "Run manually"). Odoo skips an email no longer outgoing as its cache says, read for the whole batch and
+        # kept across the commit after each email: a process that read the batch before another one sent some of
+        # it sends them again. Each survey email is taken here, alone, with its row locked and read again from the
+        # database: one another process holds, or that is no longer outgoing (sent, or sent and deleted), is
+        # skipped. The other modules' emails are left to Odoo as they are, in one call.
+        arguments = {"auto_commit": auto_commit, "raise_exception": raise_exception, **kwargs}
+        survey_ids = self._nps_survey_mail_ids()
+        if not survey_ids:
+            return super()._send(post_send_callback=post_send_callback, **arguments)
+        others = self.browse([mail_id for mail_id in self.ids if mail_id not in survey_ids])
+        if others:
+            super(MailMail, others)._send(post_send_callback=post_send_callback, **arguments)
+        for mail in self.browse([mail_id for mail_id in self.ids if mail_id in survey_ids]):
+            # locked until the commit that follows its sending (auto_commit), or the end of the transaction
+            if not lock_rows_skip_locked(self, ("id",), 1, SQL("id = %s AND state = %s", mail.id, "outgoing")):
+                continue
+            mail.invalidate_recordset()
+            super(MailMail, mail)._send(post_send_callback=post_send_callback, **arguments)
+        if post_send_callback:
+            post_send_callback(self.ids)  # as Odoo does at the end: the skipped emails count as processed
+        return True
+
+    def _nps_survey_mail_ids(self):
+        """The ids of the survey emails among these, as the database has them (some may be gone already)."""
+        if not self.ids:
+            return set()
+        self.flush_model(["nps_survey_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id = ANY(%s) AND nps_survey_id IS NOT NULL",
+                SQL.identifier(self._table),
+                self.ids,
+            )
+        )
+        return {mail_id for (mail_id,) in self.env.cr.fetchall()}
 
     def _postprocess_sent_message(self, success_pids, success_emails=None, failure_reason=False, failure_type=None):
         # Called by _send() once per email tried, and by send() for a whole batch when the mail server is

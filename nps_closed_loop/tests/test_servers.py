@@ -6,6 +6,7 @@ The database is created for this class (the module installed, no demo data), its
 dropped at the end: nothing here runs in the test's own transaction, and nothing is mocked.
 """
 
+import collections
 import email
 import json
 import re
@@ -76,6 +77,44 @@ env.cr.commit()
 env["nps.survey.send"]._cron_send_surveys()
 env.cr.commit()
 print({prefix!r} + json.dumps({{"ok": True}}))
+"""
+
+
+# Run in an ``odoo-bin shell``: the mail queue run as the cron runs it (again while emails are queued, as the cron
+# runner does while work remains; a transaction refused is rolled back, as it does), once the test says go, as in
+# SEND_WORKER. It reports the emails it sent (Odoo logs each one), when, and the errors logged.
+QUEUE_WORKER = """
+import json, logging, os, time
+from psycopg2 import Error as DatabaseError
+sent, errors = [], []
+
+class Watch(logging.Handler):
+    def emit(self, record):
+        if record.levelno >= logging.ERROR:
+            errors.append(record.getMessage())
+        elif str(record.msg).startswith("Mail (mail.mail) with ID"):
+            sent.append([record.args[0], time.time()])
+
+mail_logger = logging.getLogger("odoo.addons.mail.models.mail_mail")
+mail_logger.setLevel(logging.INFO)
+logging.getLogger().addHandler(Watch())
+open({ready!r}, "w").close()
+while not os.path.exists({go!r}):
+    time.sleep(0.01)
+started, runs = time.time(), 0
+deadline = started + 240
+while time.time() < deadline and env["mail.mail"].search_count([("state", "=", "outgoing")]):
+    before = len(sent)
+    try:
+        env["mail.mail"].process_email_queue()
+        env.cr.commit()
+    except DatabaseError:  # the transaction was refused (logged): rolled back, as the cron runner does
+        env.cr.rollback()
+    env.invalidate_all()  # the cron runs its job again with a new environment
+    runs += 1
+    if len(sent) == before:
+        time.sleep(0.05)  # what is left is another process's, being sent
+print({prefix!r} + json.dumps({{"sent": sent, "errors": errors, "started": started, "runs": runs}}))
 """
 
 
@@ -180,21 +219,6 @@ class ServersCase(unittest.TestCase):
             excerpt = log[log.find(problems[0]) :][:6000] if problems else ""
             self.assertEqual(problems, [], f"errors in the log of {server.name}:\n{excerpt}")
 
-
-class _Committed:
-    def __init__(self, registry):
-        self.registry = registry
-
-    def __enter__(self):
-        self.cr = self.registry.cursor()
-        self.cr.__enter__()
-        return api.Environment(self.cr, SUPERUSER_ID, {})
-
-    def __exit__(self, *exc_info):
-        return self.cr.__exit__(*exc_info)
-
-
-class TestSeveralServers(ServersCase):
     def _customers_and_campaign(self, env, count, prefix, **campaign_values):
         env.company.email = "nps@example.com"
         callback_user = env["res.users"].create(
@@ -225,6 +249,21 @@ class TestSeveralServers(ServersCase):
         env["ir.mail_server"].search([]).active = False
         env["ir.mail_server"].create({"name": "Test SMTP", "smtp_host": "127.0.0.1", "smtp_port": port})
 
+
+class _Committed:
+    def __init__(self, registry):
+        self.registry = registry
+
+    def __enter__(self):
+        self.cr = self.registry.cursor()
+        self.cr.__enter__()
+        return api.Environment(self.cr, SUPERUSER_ID, {})
+
+    def __exit__(self, *exc_info):
+        return self.cr.__exit__(*exc_info)
+
+
+class TestSeveralServers(ServersCase):
     def test_same_answer_from_many_connections_at_once(self):
         """One customer's answer posted at the same moment from 8 connections (a double tap, two devices, a
         retrying proxy) against a prefork server: one answer, one callback, never a 5xx."""
@@ -422,6 +461,86 @@ class TestSeveralServers(ServersCase):
         with self.committed() as env:
             partner = env["res.partner"].search([("email", "=", rcpt_tos[0])])
             self.assertEqual(partner.nps_consent, "refused")
+
+
+class TestMailQueueTwice(ServersCase):
+    def test_queue_run_by_two_processes_at_once(self):
+        """The mail queue run by two processes at the same moment (the cron, and an administrator's "Run
+        manually" on the Email Queue Manager), on the same batch of invitations: both send some, at the same
+        time, and each invitation is received once, its delivery recorded on its survey."""
+        count = 150
+        with self.committed() as env:
+            campaign, partners = self._customers_and_campaign(env, count, "queue")
+            env["nps.survey"].create(
+                [
+                    {"partner_id": partner.id, "campaign_id": campaign.id, "scheduled_date": "2026-01-05"}
+                    for partner in partners
+                ]
+            )
+            campaign_id = campaign.id
+        with self.committed() as env:
+            # the send job queues the invitations (the mail queue's cron is not running here)
+            while env["nps.survey.send"]._cron_send_surveys():
+                pass
+        with self.committed() as env:
+            surveys = env["nps.survey"].search([("campaign_id", "=", campaign_id)])
+            mails = env["mail.mail"].search([("nps_survey_id", "in", surveys.ids)])
+            self.assertEqual(set(surveys.mapped("state")), {"sent"})
+            self.assertEqual(len(mails), count, "one queued email per survey")
+            self.assertEqual(set(mails.mapped("state")), {"outgoing"})
+            self.assertEqual(set(mails.mapped("auto_delete")), {True}, "deleted once sent, as survey emails are")
+        smtp_port = free_port()
+        with self.committed() as env:
+            self._use_mail_server(env, smtp_port)
+        with SmtpSink(smtp_port) as sink:
+            go = Path(self.tmp.name, "queue.go")
+            ready = [Path(self.tmp.name, f"queue-{index}.ready") for index in range(2)]
+            results = []
+            shells = [
+                threading.Thread(
+                    target=lambda path=path: results.append(
+                        self.shell(QUEUE_WORKER.format(ready=str(path), go=str(go), prefix=RESULT_PREFIX))
+                    )
+                )
+                for path in ready
+            ]
+            for thread in shells:
+                thread.start()
+            try:
+                self.wait_for(lambda: all(path.exists() for path in ready), message="both queue processes up")
+            finally:
+                go.touch()  # never leaves a process waiting
+            for thread in shells:
+                thread.join()
+            time.sleep(1)  # anything still on its way arrives now
+        invitations = {f"queue.{i}@example.com" for i in range(count)}
+        received = collections.Counter(
+            address for rcpt_tos, _message in sink.messages for address in rcpt_tos if address in invitations
+        )
+        twice = {address: times for address, times in received.items() if times > 1}
+        self.assertEqual(len(results), 2)
+        first, second = results
+        summary = {
+            "sent by each": [len(result["sent"]) for result in results],
+            "runs": [result["runs"] for result in results],
+            "received": sum(received.values()),
+            "received more than once": len(twice),
+        }
+        self.assertEqual(twice, {}, f"each invitation received once: {summary}")
+        self.assertEqual(set(received), invitations, summary)
+        for result in results:
+            self.assertGreater(len(result["sent"]), 0, f"each process sent invitations: {summary}")
+            self.assertEqual(result["errors"], [], "no error logged")
+        self.assertLess(
+            max(first["sent"][0][1], second["sent"][0][1]),
+            min(first["sent"][-1][1], second["sent"][-1][1]),
+            f"the two processes sent at the same time: {summary}",
+        )
+        with self.committed() as env:
+            surveys = env["nps.survey"].search([("campaign_id", "=", campaign_id)])
+            self.assertFalse(env["mail.mail"].search_count([("nps_survey_id", "in", surveys.ids)]), "none left")
+            self.assertEqual(set(surveys.mapped("state")), {"sent"})
+            self.assertEqual(len(set(surveys.mapped("sent_message_id"))), count, "each survey knows its email")
 
 
 # Run in an ``odoo-bin shell``: uninstall the module as the Apps menu does.
