@@ -5,6 +5,7 @@ from . import ir_actions_server
 from . import base_automation
 from . import nps_campaign
 from . import nps_campaign_schedule
+from . import nps_survey_request
 from . import nps_relationship_queue
 from . import nps_survey
 from . import nps_callback_counter

@@ -97,12 +97,16 @@ class IrActionsServer(models.Model):
         return super().write(vals)
 
     def _run_action_nps_survey_multi(self, eval_context=None):
-        """Schedule one survey per triggering record (access was checked by :meth:`run`)."""
+        """Ask for one survey per triggering record (access was checked by :meth:`run`).
+
+        Only the request is written here, in the trigger's transaction (the user confirming an order waits
+        for it): the sending cron plans the surveys in batch, with all their rules (``nps.survey.request``).
+        """
         records = eval_context.get("records") or eval_context.get("record")
         if not records or not self.nps_campaign_id:
             return False
-        self.env["nps.campaign.schedule"].sudo()._schedule_records(
-            self.nps_campaign_id.sudo(),
+        self.env["nps.survey.request"]._request_surveys(
+            self.nps_campaign_id,
             records,
             partner_field=self.nps_partner_field_id.name or "partner_id",
             user_field=self.nps_user_field_id.name,

@@ -28,20 +28,6 @@ class NpsCampaignSchedule(models.AbstractModel):
     # Entry points
     # ------------------------------------------------------------------
     @api.model
-    def _schedule_records(self, campaign, records, partner_field="partner_id", user_field="user_id"):
-        """Schedule the surveys of triggering documents (used by the "Send NPS survey" server action)."""
-        campaign.ensure_one()
-        entries = [
-            {
-                "partner": record[partner_field] if partner_field in record._fields else None,
-                "user": record[user_field] if user_field and user_field in record._fields else None,
-                "record": record,
-            }
-            for record in records
-        ]
-        return self._schedule(campaign, entries)[0]
-
-    @api.model
     def _schedule(self, campaign, entries, now=None, sample=True):
         """Schedule one survey of ``campaign`` per kept entry, all created at once; return (surveys,
         excluded per reason)."""

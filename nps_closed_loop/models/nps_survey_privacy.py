@@ -146,6 +146,13 @@ class NpsSurveyPrivacy(models.AbstractModel):
         surveys = self._subject_surveys(partner)
         answered = len(surveys.filtered("category"))
         self._anonymize(surveys)
+        # the surveys a trigger asked for and the sending job has not planned yet: none will be
+        self.env["nps.survey.request"].sudo().search(
+            [
+                ("partner_id", "in", self._data_subjects(partner).ids),
+                ("company_id", "in", self.env.user.company_ids.ids),
+            ]
+        ).unlink()
         # no personal data in the note: neither the comments nor the names of the contacts
         partner.sudo()._message_log(
             body=self.env._(

@@ -61,7 +61,8 @@ class NpsSurveySend(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _cron_send_surveys(self, batch_size=None):
-        """Create queued relationship surveys, then expire, remind and send what is due: one batch of each.
+        """Plan the surveys requested by triggers, create queued relationship surveys, then expire, remind and
+        send what is due: one batch of each.
 
         No commit here: the cron runner calls again while the progress reports work remaining, and
         commits in between. Rows are taken with ``SKIP LOCKED``, so workers running it at once share
@@ -71,6 +72,7 @@ class NpsSurveySend(models.AbstractModel):
             self.env["ir.config_parameter"].sudo().get_param("nps_closed_loop.send_batch_size", self._BATCH_SIZE)
         )
         now = fields.Datetime.now()
+        requested, request_rest = self.env["nps.survey.request"].sudo()._plan_requested_surveys(batch_size)
         queued, queue_rest = self.env["nps.campaign.schedule"].sudo()._process_relationship_queues(batch_size, now)
         expired = self._lock_due(SQL("state = 'sent' AND expiry_date <= %s", now), batch_size)
         expired.with_context(tracking_disable=True).write({"state": "expired", "reminder_date": False})
@@ -79,9 +81,11 @@ class NpsSurveySend(models.AbstractModel):
         unreported = self._report_stuck_invitations(batch_size)
         due = self._lock_due(SQL("state = 'scheduled' AND scheduled_date <= %s", now), batch_size)
         self._send(due, now)
-        done = queued + len(expired) + len(reminded) + len(unreported) + len(due)
+        done = requested + queued + len(expired) + len(reminded) + len(unreported) + len(due)
         # nothing done: what is left is locked by another worker, which reports it
-        remaining = queue_rest + self.env["nps.survey"].sudo().search_count(self._due_domain(now)) if done else 0
+        remaining = (
+            request_rest + queue_rest + self.env["nps.survey"].sudo().search_count(self._due_domain(now)) if done else 0
+        )
         compat.notify_progress(self.env, done=done, remaining=remaining)
         return done
 

@@ -329,6 +329,8 @@ class SendingCommon(NpsCommon, MailCase):
             }
         )
         order.action_confirm()
+        # the rule only asks for the survey: the sending job plans it, the first step of its cron
+        cls.env["nps.survey.request"]._plan_requested_surveys(batch_size=500)
         return order
 
     def _order_surveys(self, orders):

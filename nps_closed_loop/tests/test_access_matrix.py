@@ -37,8 +37,10 @@ MODEL_MATRIX = {
     "nps.improvement":                  ("----", "----", "----", "----", "----", "R---", "RWCU", "rwcu"),
     "nps.survey.mention":               ("----", "----", "----", "----", "----", "R---", "RWCU", "rwcu"),
     "nps.relationship.queue":           ("----", "----", "----", "----", "----", "----", "RWCU", "rwcu"),
+    "nps.survey.request":               ("----", "----", "----", "----", "----", "----", "RWCU", "rwcu"),
     "nps.callback.counter":             ("----", "----", "----", "----", "----", "----", "R---", "r---"),
     "nps.report":                       ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
+    "nps.answer.cube":                  ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
     "nps.report.funnel":                ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
     "nps.holdout.report":               ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
     "nps.theme.report":                 ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
@@ -194,6 +196,13 @@ class TestModelAccessMatrix(AccessMatrixCommon):
         queue = cls.env["nps.relationship.queue"].create(
             {"campaign_id": cls.matrix_campaign.id, "partner_id": cls.customer.id}
         )
+        request_values = {
+            "campaign_id": cls.matrix_campaign.id,
+            "res_model": "sale.order",
+            "res_id": cls.order.id,
+            "partner_id": cls.customer.id,
+        }
+        request = cls.env["nps.survey.request"].create(request_values)
         Counter = cls.env["nps.callback.counter"]
         Counter._nps_count_assignment(cls.user_nps)
         counter = Counter.search([("user_id", "=", cls.user_nps.id)])
@@ -228,6 +237,9 @@ class TestModelAccessMatrix(AccessMatrixCommon):
                 {"partner_id": cls.customer_2.id},
                 {"campaign_id": cls.matrix_campaign.id, "partner_id": cls.customer_2.id},
             ),
+            "nps.survey.request": ModelOperations(
+                request, "partner_id", {"partner_id": cls.customer_2.id}, request_values
+            ),
             "nps.callback.counter": ModelOperations(
                 counter, "assigned_count", {"assigned_count": 0}, {"user_id": cls.user_manager.id}
             ),
@@ -236,6 +248,14 @@ class TestModelAccessMatrix(AccessMatrixCommon):
             ),
             "nps.report.funnel": ModelOperations(
                 cls.env["nps.report.funnel"].search(survey_ids), "sent_date", {"campaign_id": False}, {}
+            ),
+            "nps.answer.cube": ModelOperations(
+                cls.env["nps.answer.cube"].search(
+                    [("kind", "=", "answer"), ("campaign_id", "=", cls.survey.campaign_id.id)], limit=1
+                ),
+                "survey_count",
+                {"campaign_id": False},
+                {},
             ),
             "nps.holdout.report": ModelOperations(
                 cls.env["nps.holdout.report"].search(survey_ids), "answer_date", {"campaign_id": False}, {}
@@ -372,11 +392,14 @@ class TestModelAccessMatrix(AccessMatrixCommon):
     def test_relationship_queue(self):
         self._assert_row("nps.relationship.queue")
 
+    def test_survey_request(self):
+        self._assert_row("nps.survey.request")
+
     def test_callback_counter(self):
         self._assert_row("nps.callback.counter")
 
     def test_reports(self):
-        self._assert_row("nps.report", "nps.report.funnel", "nps.holdout.report", "nps.theme.report")
+        self._assert_row("nps.report", "nps.answer.cube", "nps.report.funnel", "nps.holdout.report", "nps.theme.report")
 
     def test_wizards(self):
         self._assert_row(

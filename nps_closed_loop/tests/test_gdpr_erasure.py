@@ -1,5 +1,7 @@
 import io
 import json
+import logging
+import time
 import zipfile
 from datetime import datetime
 
@@ -9,6 +11,8 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
 
 from .common import LoopCommon, NpsCommon
+
+_logger = logging.getLogger(__name__)
 
 SECRET = "Zanzibar pickles arrived late and broken"
 OTHER_SECRET = "Arthur's secret complaint about deliveries"
@@ -149,6 +153,25 @@ class TestGdprErasure(LoopCommon):
         self.assertEqual(len(log), 1)
         self.assertIn("2 answer(s) kept anonymously", log.body)
         self.assertNotIn("Zanzibar", log.body)
+
+    def test_erasure_withdraws_the_surveys_asked_for_and_not_planned(self):
+        """An order confirmed just before the erasure: its survey is asked for (a request the sending job
+        plans); after the erasure the job plans nothing for the customer."""
+        request_values = {"campaign_id": self.campaign.id, "res_model": "res.partner", "res_id": self.customer.id}
+        Request = self.env["nps.survey.request"].sudo()
+        mine = Request.create({**request_values, "partner_id": self.customer.id})
+        other = Request.create({**request_values, "partner_id": self.customer_2.id})
+
+        self.customer.with_user(self.user_manager).action_nps_anonymize()
+
+        self.assertFalse(mine.exists())
+        self.assertTrue(other.exists())
+        start = time.perf_counter()
+        self.env["nps.survey.send"]._cron_send_surveys()
+        _logger.info("send job after the erasure: %.2f s", time.perf_counter() - start)
+        self.assertFalse(
+            self.env["nps.survey"].search_count([("partner_id", "=", self.customer.id), ("state", "=", "scheduled")])
+        )
 
     def test_anonymize_batch_clears_links_to_surveys_kept(self):
         first = self._answered(2, self.customer, SECRET)

@@ -1,19 +1,26 @@
 import base64
 import io
+import logging
+import time
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
+from lxml import etree
 from lxml import html as lxml_html
 from PIL import Image
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
 
 from .. import compat
 from . import common
 
 NOW = common.NOW
+
+_logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
@@ -45,6 +52,180 @@ class TestSchedulingTriggers(common.SendingCommon):
         self.assertEqual(survey.state, "scheduled")
         self.assertFalse(self._survey_mails(survey))
 
+    def _order(self, partner, user=None):
+        return self.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "user_id": (user or self.user_salesman).id,
+                "order_line": [Command.create({"product_id": self.product.id, "product_uom_qty": 1})],
+            }
+        )
+
+    def _requests(self, records):
+        return self.env["nps.survey.request"].search([("res_model", "=", records._name), ("res_id", "in", records.ids)])
+
+    def _run_send_job(self, when):
+        """The send job as the cron runner runs it (again while it reports work done); how long it took is
+        logged."""
+        started = time.perf_counter()
+        runs = 1
+        while self._run_cron(when):
+            runs += 1
+        elapsed = time.perf_counter() - started
+        _logger.info("The send job ran %s time(s) in %.0f ms", runs, elapsed * 1000)
+        self.assertLess(elapsed, 10, f"the send job ran {runs} time(s) and took {elapsed:.2f} s")
+        return elapsed
+
+    def test_confirmation_asks_for_the_survey_and_the_send_job_plans_it(self):
+        """The order's transaction only asks for the survey; the send job plans it as it would have been planned
+        at the confirmation, however late it runs, and consumes the request once."""
+        order = self._order(self.customer)
+        with freeze_time(NOW):
+            order.action_confirm()
+        request = self._requests(order)
+        self.assertRecordValues(
+            request,
+            [
+                {
+                    "campaign_id": self.campaign_so.id,
+                    "partner_id": self.customer.id,
+                    "contact_user_id": self.user_salesman.id,
+                    "company_id": self.campaign_so.company_id.id,
+                    "create_date": NOW,
+                    "error": False,
+                }
+            ],
+        )
+        self.assertFalse(self._order_surveys(order), "no survey in the order's transaction")
+        # the salesperson sees on the order that a survey is planned
+        form = Form(order.with_user(self.user_salesman))
+        shown = [
+            button
+            for button in form._view["tree"].xpath("//button[@name='action_open_nps_survey']")
+            if not safe_eval(button.get("invisible") or "False", form._get_eval_context())
+        ]
+        self.assertEqual(len(shown), 1)
+        self.assertIn("Survey planned", etree.tostring(shown[0], encoding="unicode"))
+        self.assertTrue(order.with_user(self.user_salesman).nps_survey_planned)
+        notification = order.with_user(self.user_salesman).action_open_nps_survey()
+        self.assertEqual(notification["tag"], "display_notification")
+
+        # the cron runs 40 minutes later: the survey's delay counts from the confirmation
+        self._run_send_job(NOW + timedelta(minutes=40))
+        survey = self._order_surveys(order)
+        self.assertRecordValues(
+            survey,
+            [
+                {
+                    "state": "scheduled",
+                    "partner_id": self.customer.id,
+                    "contact_user_id": self.user_salesman.id,
+                    "scheduled_date": NOW + timedelta(hours=24),
+                }
+            ],
+        )
+        self.assertFalse(request.exists(), "consumed")
+        order.invalidate_recordset(["nps_survey_planned", "nps_survey_id"])
+        self.assertTrue(order.nps_survey_planned, "scheduled: still planned")
+        self.assertEqual(order.with_user(self.user_salesman).action_open_nps_survey()["res_id"], survey.id)
+        self._run_send_job(NOW + timedelta(hours=1))
+        self.assertEqual(self._order_surveys(order), survey, "planned once")
+
+    def test_campaign_without_delay_triggers_the_send_job(self):
+        """A campaign with a delay waits for the job's next hourly run; one without asks for a run at once,
+        in the same statement as its request, and once for all the orders confirmed until it runs."""
+        cron = self.env.ref("nps_closed_loop.ir_cron_nps_send_surveys")
+        cron.nextcall = fields.Datetime.now() + timedelta(minutes=30)
+        triggers = self.env["ir.cron.trigger"]
+        triggers.search([("cron_id", "=", cron.id)]).unlink()
+        self._order(self.customer).action_confirm()
+        self.assertFalse(triggers.search([("cron_id", "=", cron.id)]), "the hourly run comes first")
+        self.campaign_so.write({"delay_hours": 0, "quiet_period_days": 0})
+        self._order(self.customer).action_confirm()
+        self._order(self.customer_2).action_confirm()
+        new = triggers.search([("cron_id", "=", cron.id)])
+        self.assertEqual(len(new), 1, "one trigger for both orders")
+        self.assertLessEqual(new.call_at, fields.Datetime.now())
+
+    def test_trigger_costs_one_query_beyond_an_empty_rule(self):
+        """What the NPS rule costs the user confirming an order, above Odoo's own automation machinery (an
+        empty rule on the same event): one INSERT, nothing else."""
+        nps_rule = self.env.ref("nps_closed_loop.nps_automation_sale_order")
+        model_id = self.env["ir.model"]._get_id("sale.order")
+        empty_rule = self.env["base.automation"].create(
+            {
+                "name": "Empty rule",
+                "model_id": model_id,
+                "trigger": "on_state_set",
+                "trg_selection_field_id": self.env.ref("sale.selection__sale_order__state__sale").id,
+                "active": False,
+                "action_server_ids": [
+                    Command.create({"name": "Nothing", "model_id": model_id, "state": "code", "code": "pass"})
+                ],
+            }
+        )
+        partners = self.env["res.partner"].create(
+            [{"name": f"Buyer {index}", "email": f"buyer{index}@example.com"} for index in range(4)]
+        )
+        orders = [self._order(partner) for partner in partners]
+        counts = {}
+        for rule, warm, measured in ((empty_rule, orders[0], orders[1]), (nps_rule, orders[2], orders[3])):
+            (nps_rule | empty_rule).active = False
+            rule.active = True
+            warm.action_confirm()
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            measured.action_confirm()
+            self.env.flush_all()
+            counts[rule] = self.env.cr.sql_log_count - before
+        self.assertEqual(counts[nps_rule], counts[empty_rule] + 1, counts)
+        self.assertEqual(len(self._requests(orders[2] | orders[3])), 2)
+
+    def test_request_of_a_deleted_document_is_consumed(self):
+        order = self._order(self.customer_2)
+        order.action_confirm()
+        order_id, request = order.id, self._requests(order)
+        self.assertTrue(request)
+        order._action_cancel()
+        order.unlink()
+        self.assertEqual(self.env["nps.survey.request"]._plan_requested_surveys(batch_size=10), (1, 0))
+        self.assertFalse(request.exists())
+        self.assertFalse(self.Survey.search([("res_model", "=", "sale.order"), ("res_id", "=", order_id)]))
+
+    def test_a_request_that_fails_fails_alone(self):
+        """A survey that cannot be created (here a database rule refusing one customer) fails its request
+        only: the others are planned, the failed one keeps its error and is not taken again."""
+        self.campaign.quiet_period_days = 0
+        partners = self.env["res.partner"].create(
+            [{"name": f"Customer {index}", "email": f"customer{index}@example.com"} for index in range(3)]
+        )
+        # each customer is its own document: its commercial partner is itself
+        self.env["nps.survey.request"]._request_surveys(self.campaign, partners, "commercial_partner_id")
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE FUNCTION nps_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.partner_id = %s THEN RAISE EXCEPTION 'refused for this customer'; END IF;
+                    RETURN NEW;
+                END $$;
+                CREATE TRIGGER nps_test_refuse BEFORE INSERT ON nps_survey
+                   FOR EACH ROW EXECUTE FUNCTION nps_test_refuse();
+                """,
+                partners[1].id,
+            )
+        )
+        with self.assertLogs("odoo.addons.nps_closed_loop.models.nps_survey_request", "WARNING") as logs:
+            done, remaining = self.env["nps.survey.request"]._plan_requested_surveys(batch_size=10)
+        self.assertIn("refused for this customer", logs.output[0])
+        self.assertEqual((done, remaining), (3, 0))
+        surveys = self.Survey.search([("res_model", "=", "res.partner"), ("res_id", "in", partners.ids)])
+        self.assertEqual(surveys.partner_id, partners[0] | partners[2])
+        failed = self._requests(partners)
+        self.assertEqual(failed.partner_id, partners[1])
+        self.assertIn("refused for this customer", failed.error)
+        self.assertEqual(self.env["nps.survey.request"]._plan_requested_surveys(batch_size=10), (0, 0))
+
     def test_cancel_and_reconfirm_gives_no_second_survey(self):
         self.campaign_so.quiet_period_days = 0  # only the one-survey-per-document rule is at stake
         order = self._confirm_order(self.customer)
@@ -52,7 +233,10 @@ class TestSchedulingTriggers(common.SendingCommon):
         order.action_draft()
         order.action_confirm()
         self.assertEqual(order.state, "sale")
+        self.assertEqual(len(self._requests(order)), 1, "asked again")
+        self._run_send_job(fields.Datetime.now())
         self.assertEqual(len(self._order_surveys(order)), 1)
+        self.assertFalse(self._requests(order), "consumed all the same")
 
     def test_quiet_period_per_customer_and_per_company(self):
         first = self._confirm_order(self.customer)
@@ -141,6 +325,7 @@ class TestSchedulingTriggers(common.SendingCommon):
             }
         )
         order.action_confirm()
+        self._run_send_job(fields.Datetime.now())
         survey = self._order_surveys(order)
         self.assertRecordValues(
             survey,

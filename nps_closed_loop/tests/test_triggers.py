@@ -89,3 +89,65 @@ class TestConcurrentSending(common.CommittedWorkers, TransactionCase):
         self.assertEqual(set(states), {"sent"})
         self.assertEqual(len(mails), self.SURVEYS)
         self.assertEqual(set(mails.values()), {1}, "No survey was sent twice")
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentPlanning(common.CommittedWorkers, TransactionCase):
+    """Surveys requested by triggers, planned by two cron workers at once on real committed requests."""
+
+    REQUESTS = 30
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            campaign = env["nps.campaign"].create({"name": "Concurrent planning test", "quiet_period_days": 0})
+            partners = env["res.partner"].create(
+                [
+                    {"name": f"Requested {index}", "email": f"requested{index}@example.com"}
+                    for index in range(self.REQUESTS)
+                ]
+            )
+            # each customer is its own document (its commercial partner is itself)
+            env["nps.survey.request"]._request_surveys(campaign, partners, "commercial_partner_id")
+            self.campaign_id, self.partner_ids = campaign.id, partners.ids
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            env["nps.survey"].search([("campaign_id", "=", self.campaign_id)]).unlink()
+            env["nps.campaign"].browse(self.campaign_id).unlink()  # its requests with it
+            env["res.partner"].browse(self.partner_ids).unlink()
+
+    def _planned(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            surveys = env["nps.survey"].search([("campaign_id", "=", self.campaign_id)])
+            left = env["nps.survey.request"].search_count([("campaign_id", "=", self.campaign_id)])
+            return sorted(surveys.mapped("res_id")), left
+
+    def test_two_workers_share_the_requests_and_plan_each_once(self):
+        cr1, env1 = self._worker()
+        cr2, env2 = self._worker()
+        # worker 1 takes a batch and is still working on it (not committed) when worker 2 starts
+        self.assertEqual(env1["nps.survey.request"]._plan_requested_surveys(batch_size=12)[0], 12)
+        self.assertEqual(env2["nps.survey.request"]._plan_requested_surveys(batch_size=self.REQUESTS)[0], 18)
+        cr1.commit()
+        cr2.commit()
+        self.assertEqual(self._planned(), (sorted(self.partner_ids), 0), "one survey per request, all consumed")
+        # a third run finds nothing left
+        cr3, env3 = self._worker()
+        self.assertEqual(env3["nps.survey.request"]._plan_requested_surveys(batch_size=self.REQUESTS), (0, 0))
+        cr3.commit()
+        self.assertEqual(self._planned()[0], sorted(self.partner_ids))
+
+    def test_worker_with_an_older_snapshot_plans_nothing_again(self):
+        cr1, env1 = self._worker()
+        cr2, env2 = self._worker()
+        cr2.execute("SELECT 1")  # worker 2's snapshot is taken before worker 1 commits
+        env1["nps.survey.request"]._plan_requested_surveys(batch_size=self.REQUESTS)
+        cr1.commit()
+        self.assertEqual(env2["nps.survey.request"]._plan_requested_surveys(batch_size=self.REQUESTS)[0], 0)
+        cr2.commit()
+        self.assertEqual(self._planned(), (sorted(self.partner_ids), 0))
