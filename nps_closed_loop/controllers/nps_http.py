@@ -34,6 +34,13 @@ def route(*args, **routing):
     return decorator
 
 
+def read_only_unless_posted(_controller, *_route):
+    """``readonly`` of a route that shows a page on GET and records a form on POST: a GET (or HEAD) is
+    served on a read-only cursor, from the database replica when Odoo has one (``db_replica_host``), a POST
+    on the primary. Odoo calls it with the controller (18.0), then the rule and its arguments (19.0)."""
+    return request.httprequest.method in ("GET", "HEAD")
+
+
 def valid_csrf(token):
     """Whether ``token`` is the session's CSRF token. Odoo's check ends in ``consteq``, which fails with a
     server error on non-ASCII text, and an uploaded file named "csrf_token" is no text at all: neither can be

@@ -36,7 +36,8 @@ def download_response(content, filename, mimetype):
 
 
 class NpsReportController(http.Controller):
-    @route("/nps/workbook", type="http", auth="user", methods=["GET"])
+    # reads only (the workbook is built in memory): served from the database replica, if any
+    @route("/nps/workbook", type="http", auth="user", methods=["GET"], readonly=True)
     def nps_workbook(self, campaign_ids="", date_from="", date_to="", **kwargs):
         """The NPS workbook of the answers the user may read: of the campaigns ``campaign_ids`` (comma-separated
         ids, all if empty), answered from ``date_from`` to ``date_to`` (``YYYY-MM-DD``, included)."""

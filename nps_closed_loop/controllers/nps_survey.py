@@ -6,7 +6,7 @@ from odoo.tools import SQL, consteq, format_date
 from odoo.tools.misc import get_lang
 
 from ..models.nps_score import CLOSED_STATES, score_category
-from .nps_http import check_csrf, route, valid_csrf
+from .nps_http import check_csrf, read_only_unless_posted, route, valid_csrf
 
 # Tokens are uuid4 hex strings; anything else is answered with the 404 page before reaching
 # the database (a NUL byte would make PostgreSQL raise) or consteq (which refuses non-ASCII text).
@@ -38,7 +38,8 @@ class NpsSurveyController(http.Controller):
     """
 
     # The CSRF token is checked here, first, as Odoo would: Odoo's own check fails with a server error on a
-    # token it cannot judge (see valid_csrf).
+    # token it cannot judge (see valid_csrf). Showing the page writes nothing: served from the replica, if any;
+    # the answer is posted to the primary.
     @route(
         "/nps/<string:token>",
         type="http",
@@ -46,6 +47,7 @@ class NpsSurveyController(http.Controller):
         methods=["GET", "POST"],
         csrf=False,
         max_content_length=MAX_FORM_BYTES,
+        readonly=read_only_unless_posted,
     )
     def nps_survey(self, token, score=None, **kwargs):
         if request.httprequest.method == "POST":
@@ -59,6 +61,8 @@ class NpsSurveyController(http.Controller):
             return self._nps_submit(survey)
         return self._nps_show(survey, preselect=self._nps_parse_score(score))
 
+    # Not read-only: the answer was posted an instant ago, and a replica's copy might not have it yet (the page
+    # would send the customer back to the form). The same goes for the opt-out page after its post.
     @route("/nps/<string:token>/thanks", type="http", auth="public", methods=["GET"])
     def nps_survey_thanks(self, token, **kwargs):
         survey = self._nps_survey_from_token(token)

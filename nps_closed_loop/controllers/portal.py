@@ -27,8 +27,11 @@ class NpsCustomerPortal(CustomerPortal):
         states = ("sent",) if pending else REACHED_STATES
         return [("partner_id", "=", request.env.user.partner_id.id), ("state", "in", states)]
 
-    # GET only: the page changes nothing, so it takes no post (and no CSRF token to judge).
-    @route(["/my/nps", "/my/nps/page/<int:page>"], type="http", auth="user", methods=["GET"], website=True)
+    # GET only: the page changes nothing, so it takes no post (and no CSRF token to judge), and it may be served
+    # from the database replica.
+    @route(
+        ["/my/nps", "/my/nps/page/<int:page>"], type="http", auth="user", methods=["GET"], website=True, readonly=True
+    )
     def portal_my_nps_surveys(self, page=1, **kwargs):
         Survey = request.env["nps.survey"]
         if not Survey.has_access("read"):

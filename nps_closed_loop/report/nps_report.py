@@ -274,6 +274,7 @@ class NpsReport(models.Model):
     # NPS over time, with its margin of error
     # ------------------------------------------------------------------
     @api.model
+    @api.readonly
     def get_nps_trend(self, domain=None, interval="month"):
         """The NPS of the answers matching ``domain`` per ``interval`` (day, week, month, quarter, year), oldest
         first, empty periods between the first and the last included (count 0, nps and margin None).
