@@ -117,12 +117,17 @@ class NpsOverview(models.AbstractModel):
             "options": self._options(),
             "access": {"agents": is_manager, "words": is_nps_user, "surveys": is_nps_user, "themes": is_manager},
             "domain": answered,
-            "nps": figures._score(answered),
-            "trend": figures._trend(period, first_day, today),
+        }
+        # the answers of the period per month and company, read once: the score, the trend, the revenue at risk
+        # and the themes' total are made of them
+        totals = figures._answer_totals(answered)
+        overview |= {
+            "nps": figures._score(totals),
+            "trend": figures._trend(totals, first_day, today),
             "funnel": figures._funnel([*scope, ("scheduled_date", ">=", since)]),
             "callbacks": figures._callbacks(answered),
-            "revenue_at_risk": figures._revenue_at_risk(answered),
-            "themes": figures._themes(answered),
+            "revenue_at_risk": figures._revenue_at_risk(totals),
+            "themes": figures._themes(answered, totals),
             "holdout": figures._holdout(period),
         }
         if is_manager:
@@ -146,12 +151,29 @@ class NpsOverview(models.AbstractModel):
         }
 
     @api.model
-    def _score(self, domain):
-        # the analysis report's rows are the answers: it reads the figures per hour when they hold them
-        ((count, *counts),) = self.env["nps.report"]._read_group(
-            domain, [], ["__count", "promoter_count:sum", "passive_count:sum", "detractor_count:sum"]
-        )
-        promoters, passives, detractors = (value or 0 for value in counts)
+    def _answer_totals(self, domain):
+        """The answers of ``domain`` per month (of the user's time zone) and company: ``[(month, company, answers,
+        promoters, passives, detractors, NPS points, revenue at risk)]``, in one grouped read of the analysis
+        report, whose rows are the answers (it reads the figures per hour when they hold them)."""
+        return [
+            (month, company, count, *(value or 0 for value in sums))
+            for month, company, count, *sums in self.env["nps.report"]._read_group(
+                domain,
+                ["answer_date:month", "company_id"],
+                [
+                    "__count",
+                    "promoter_count:sum",
+                    "passive_count:sum",
+                    "detractor_count:sum",
+                    "nps_value:sum",
+                    "revenue_at_risk:sum",
+                ],
+            )
+        ]
+
+    @api.model
+    def _score(self, totals):
+        count, promoters, passives, detractors = (sum(row[index] for row in totals) for index in range(2, 6))
         nps, margin, significant = nps_figures(count, promoters, detractors)
         return {
             "count": count,
@@ -230,17 +252,12 @@ class NpsOverview(models.AbstractModel):
         }
 
     @api.model
-    def _revenue_at_risk(self, domain):
-        """What the detractors' companies were invoiced (the NPS report's revenue at risk), per currency."""
-        # per company, whose currency it is: the figures per hour hold companies, not currencies
-        groups = (
-            self.env["nps.report"]
-            .sudo()
-            ._read_group([*domain, ("category", "=", "detractor")], ["company_id"], ["revenue_at_risk:sum"])
-        )
+    def _revenue_at_risk(self, totals):
+        """What the detractors' companies were invoiced (the NPS report's revenue at risk), per currency: each
+        company's in its currency."""
         per_currency = defaultdict(float)
-        for company, amount in groups:
-            per_currency[company.currency_id] += amount or 0.0
+        for _month, company, *_counts, amount in totals:
+            per_currency[company.currency_id] += amount
         amounts = [(currency, amount) for currency, amount in per_currency.items() if currency] or [
             (self.env.company.currency_id, 0.0)
         ]
@@ -250,10 +267,11 @@ class NpsOverview(models.AbstractModel):
         ]
 
     @api.model
-    def _themes(self, domain):
+    def _themes(self, domain, totals):
         """The costliest themes (see :meth:`_theme_figures`): what the detractors complain about first, then the
         themes praised and not complained about (the strong points)."""
-        figures = self._theme_figures(domain)
+        count, detractors, points = (sum(row[index] for row in totals) for index in (2, 5, 6))
+        figures = self._theme_figures(domain, total=(count, points / count if count else None, detractors))
         return {"total": figures["total"], "top": figures["themes"][:TOP_THEMES]}
 
     @api.model
@@ -264,10 +282,14 @@ class NpsOverview(models.AbstractModel):
         return self.env["nps.holdout.report"].sudo()._nps_holdout_comparison(domain)[()]
 
     @api.model
-    def _trend(self, domain, first_day, last_day):
-        """The NPS of each month from ``first_day`` to ``last_day`` with its margin, from the NPS report;
+    def _trend(self, totals, first_day, last_day):
+        """The NPS of each month from ``first_day`` to ``last_day`` with its margin, as the NPS report's trend;
         months without answers included (no NPS)."""
-        return self.env["nps.report"].sudo()._nps_trend(domain, "month", (first_day, last_day))
+        months = defaultdict(lambda: (0, 0, 0))
+        for month, _company, count, promoters, _passives, detractors, *_sums in totals:
+            answers, promoted, detracted = months[month]
+            months[month] = (answers + count, promoted + promoters, detracted + detractors)
+        return self.env["nps.report"].sudo()._nps_trend_points(dict(months), "month", (first_day, last_day))
 
     @api.model
     def _agents(self, domain):
@@ -316,7 +338,7 @@ class NpsOverview(models.AbstractModel):
     # Comment themes
     # ------------------------------------------------------------------
     @api.model
-    def _theme_figures(self, domain):
+    def _theme_figures(self, domain, total=None):
         """Answers of ``domain`` per theme, each answer counted once in each of its themes: count, NPS with its
         margin of error, complaints and praise (the polarity of the theme's mentions, ``nps.survey.mention``) and
         what the theme costs: the NPS points lost to it, the share of all the answers of ``domain`` that are
@@ -325,6 +347,8 @@ class NpsOverview(models.AbstractModel):
         NPS, detractors, answers without theme) is computed apart, and does not depend on the themes. A theme set
         by hand has no mention: it counts in the theme's answers, neither as a complaint nor as praise.
 
+        :param total: ``(answers, NPS, detractors)`` of ``domain`` when the caller has them (the Overview), read
+            here otherwise
         :return: ``{"total": {...}, "themes": [{"id", "name", "color", "count", "promoters", "passives",
             "detractors", "detractor_share", "nps", "margin", "significant", "complaints", "praise", "neutral",
             "detractor_complaints", "cost", "cost_margin"}]}``, the costliest theme first.
@@ -342,14 +366,17 @@ class NpsOverview(models.AbstractModel):
         rel = SQL.identifier(surveys._fields["theme_ids"].relation)
         # the total from the analysis report (the figures per hour when they hold it), the answers with a theme
         # from the themes' relation: what takes time is the number of answers with a theme, not of all answers
-        report_domain = (
-            compat.domain_and(domain, [("category", "!=", False)])
-            if self.env["nps.answer.cube"]._holds_domain(domain)
-            else [("id", "in", query)]
-        )
-        ((count, nps, detractors),) = self.env["nps.report"]._read_group(
-            report_domain, [], ["__count", "nps_value:avg", "detractor_count:sum"]
-        )
+        if total is None:
+            report_domain = (
+                compat.domain_and(domain, [("category", "!=", False)])
+                if self.env["nps.answer.cube"]._holds_domain(domain)
+                else [("id", "in", query)]
+            )
+            ((count, nps, detractors),) = self.env["nps.report"]._read_group(
+                report_domain, [], ["__count", "nps_value:avg", "detractor_count:sum"]
+            )
+        else:
+            count, nps, detractors = total
         ((tagged,),) = self.env.execute_query(
             SQL(
                 "SELECT COUNT(DISTINCT r.survey_id) FROM %(rel)s r JOIN %(answers)s AS a ON a.id = r.survey_id",

@@ -304,10 +304,16 @@ class NpsReport(models.Model):
             ["__count", "promoter_count:sum", "detractor_count:sum"],
         )
         counts = {period: (count, promoters, detractors) for period, count, promoters, detractors in groups}
+        return self._nps_trend_points(counts, interval, bounds)
+
+    @api.model
+    def _nps_trend_points(self, counts, interval, bounds=None):
+        """The trend's points from ``{start of a period: (answers, promoters, detractors)}`` (see
+        :meth:`_nps_trend`)."""
         if bounds:
             period, last = (datetime.combine(day, time.min) for day in bounds)
-        elif groups:
-            period, last = groups[0][0], groups[-1][0]
+        elif counts:
+            period, last = min(counts), max(counts)
         else:
             return []
         step = READ_GROUP_TIME_GRANULARITY[interval]
