@@ -2,17 +2,24 @@
 and the browser do. No test module imports another; none of the bases here has a test of its own."""
 
 import re
+import tempfile
+import unittest
+from contextlib import closing
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
+import odoo
 from odoo import SUPERUSER_ID, Command, api
 from odoo.addons.mail.tests.common import MailCase
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tests.common import TransactionCase
+from odoo.tests.common import TransactionCase, get_db_name
+from odoo.tools import SQL, config
 from odoo.tools.safe_eval import safe_eval
 
 from .. import compat
+from ..tools.odoo_server import run_odoo
 
 NOW = datetime(2026, 11, 26, 20, 0, 0)  # a Thursday, 21:00 in Paris
 #: the mobile number of ``NpsCommon.customer``
@@ -535,3 +542,67 @@ class ThemeCommon(NpsCommon):
             followup=followup,
             campaign_id=cls.campaign_themes.id,
         )
+
+
+class OwnDatabaseCase(unittest.TestCase):
+    """A database of its own for the class, named after the test database and ``DATABASE_SUFFIX``: the module
+    installed by ``odoo-bin -i``, its data committed (``committed()``), dropped at the end. For what real Odoo
+    processes, or a replica of the cluster, do with it: nothing runs in the test's own transaction."""
+
+    DATABASE_SUFFIX = "own"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmp = tempfile.TemporaryDirectory(prefix=f"nps-{cls.DATABASE_SUFFIX}-")  # pylint: disable=consider-using-with
+        cls.addClassCleanup(cls.tmp.cleanup)
+        cls.db_name = f"{get_db_name()}_{cls.DATABASE_SUFFIX}"
+        cls._drop_database()
+        cls.addClassCleanup(cls._drop_database)
+        code, output = run_odoo(
+            "-d",
+            cls.db_name,
+            "-i",
+            "nps_closed_loop",
+            "--without-demo=all",
+            "--stop-after-init",
+            "--log-level=warn",
+            log_path=f"{cls.tmp.name}/install.log",
+            timeout=600,
+        )
+        if code != 0:
+            raise RuntimeError(f"install failed ({code}): {output}")
+        cls.registry = cls._load_registry()
+
+    @classmethod
+    def _load_registry(cls):
+        """The registry of the class's database, loaded anew in this process to seed and read the data; its
+        modules' tests are not run (it is not the database under test)."""
+        with patch.dict(config.options, {"test_enable": False}):
+            return odoo.modules.registry.Registry.new(cls.db_name)
+
+    @classmethod
+    def _drop_database(cls):
+        odoo.modules.registry.Registry.delete(cls.db_name)
+        odoo.sql_db.close_db(cls.db_name)
+        with closing(odoo.sql_db.db_connect("postgres").cursor()) as cr:
+            cr._cnx.autocommit = True
+            cr.execute(SQL("DROP DATABASE IF EXISTS %s WITH (FORCE)", SQL.identifier(cls.db_name)))
+
+    @classmethod
+    def committed(cls):
+        """A cursor on the class's database whose block commits, and its superuser environment."""
+        return _Committed(cls.registry)
+
+
+class _Committed:
+    def __init__(self, registry):
+        self.registry = registry
+
+    def __enter__(self):
+        self.cr = self.registry.cursor()
+        self.cr.__enter__()
+        return api.Environment(self.cr, SUPERUSER_ID, {})
+
+    def __exit__(self, *exc_info):
+        return self.cr.__exit__(*exc_info)

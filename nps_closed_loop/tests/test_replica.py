@@ -20,26 +20,23 @@ import shutil
 import subprocess
 import tempfile
 import time
-import unittest
 import zipfile
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
-from unittest.mock import patch
 
 import psycopg2
 import requests
 
 import odoo
-from odoo import SUPERUSER_ID, Command, api
-from odoo.tests.common import get_db_name
+from odoo import Command
 from odoo.tools import SQL, config
 
 from .. import compat
-from ..tools.odoo_server import OdooServer, free_port, log_problems, run_odoo
+from ..tools.odoo_server import OdooServer, free_port, log_problems
+from . import common
 
 PASSWORD = "replica-test-password-1"
-CSRF_PATTERN = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
 # what Odoo logs when a read-only route or RPC wrote (it is then run again on the primary), or when it could not
 # open a cursor on the replica (it then reads from the primary)
 PRIMARY_FALLBACK = re.compile(r"^.*(?:retrying with a read/write cursor|Failed to open a readonly cursor).*$", re.M)
@@ -227,51 +224,20 @@ class StreamingReplica:
             self.query(db_name, SQL("SELECT pg_wal_replay_resume()::text"))
 
 
-class TestStreamingReplica(unittest.TestCase):
+class TestStreamingReplica(common.OwnDatabaseCase):
     """An Odoo server with a real streaming replica: what is declared read-only is read from it."""
+
+    DATABASE_SUFFIX = "replica"
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tmp = tempfile.TemporaryDirectory(prefix="nps-replica-logs-")  # pylint: disable=consider-using-with
-        cls.addClassCleanup(cls.tmp.cleanup)
-        cls.db_name = f"{get_db_name()}_replica"
-        cls._drop_database()
-        cls.addClassCleanup(cls._drop_database)
-        code, output = run_odoo(
-            "-d",
-            cls.db_name,
-            "-i",
-            "nps_closed_loop",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-            log_path=f"{cls.tmp.name}/install.log",
-            timeout=600,
-        )
-        if code != 0:
-            raise RuntimeError(f"install failed ({code}): {output}")
-        with patch.dict(config.options, {"test_enable": False}):
-            cls.registry = odoo.modules.registry.Registry.new(cls.db_name)
-        with cls._committed() as env:
+        with cls.committed() as env:
             cls._seed(env)
         cls.replica = StreamingReplica()
         cls.addClassCleanup(cls.replica.stop)
         cls.replica.start()
         cls.replica.caught_up(cls.db_name)
-
-    @classmethod
-    def _drop_database(cls):
-        odoo.modules.registry.Registry.delete(cls.db_name)
-        odoo.sql_db.close_db(cls.db_name)
-        with closing(odoo.sql_db.db_connect("postgres").cursor()) as cr:
-            cr._cnx.autocommit = True
-            cr.execute(SQL("DROP DATABASE IF EXISTS %s WITH (FORCE)", SQL.identifier(cls.db_name)))
-
-    @classmethod
-    def _committed(cls):
-        """A superuser environment on the primary whose block commits."""
-        return _Committed(cls.registry)
 
     @classmethod
     def _seed(cls, env):
@@ -391,7 +357,7 @@ class TestStreamingReplica(unittest.TestCase):
         before = self._overview_count(session)
         self.assertGreaterEqual(before, 2)
         with self.replica.paused(self.db_name):
-            with self._committed() as env:
+            with self.committed() as env:
                 self._answered(env, 10)
             self.assertEqual(self._overview_count(session), before, "the answer on the primary is not counted yet")
         self._wait_until(lambda: self._overview_count(session) == before + 1, "the replica's copy counts the answer")
@@ -402,7 +368,7 @@ class TestStreamingReplica(unittest.TestCase):
         session = self._session()
         page = self._get(session, f"/nps/{self.token}").text
         self.assertIn('name="score"', page)
-        csrf_token = CSRF_PATTERN.search(page).group(1)
+        csrf_token = common.CSRF_PATTERN.search(page).group(1)
         with self.replica.paused(self.db_name):
             answer = session.post(
                 self.server.url(f"/nps/{self.token}"),
@@ -427,7 +393,7 @@ class TestStreamingReplica(unittest.TestCase):
         """``/my/nps``, the customer's surveys, is read from the replica."""
         portal = self._session(self.portal_login)
         with self.replica.paused(self.db_name):
-            with self._committed() as env:
+            with self.committed() as env:
                 survey = self._answered(env, 2)
                 survey.partner_id = self.customer_id
                 link = f"/nps/{survey.access_token}"
@@ -442,7 +408,7 @@ class TestStreamingReplica(unittest.TestCase):
         manager = self._session(self.manager_login)
         comment = "Only on the primary for now"
         with self.replica.paused(self.db_name):
-            with self._committed() as env:
+            with self.committed() as env:
                 self._answered(env, 2, comment=comment)
             self.assertFalse(comment in self._workbook_text(manager), "the answer on the primary is not listed yet")
         self.replica.caught_up(self.db_name)
@@ -457,16 +423,3 @@ class TestStreamingReplica(unittest.TestCase):
         """The text of the workbook's sheets (xlsx: zipped XML)."""
         with zipfile.ZipFile(io.BytesIO(self._get(session, "/nps/workbook").content)) as book:
             return "".join(book.read(name).decode() for name in book.namelist() if name.endswith(".xml"))
-
-
-class _Committed:
-    def __init__(self, registry):
-        self.registry = registry
-
-    def __enter__(self):
-        self.cr = self.registry.cursor()
-        self.cr.__enter__()
-        return api.Environment(self.cr, SUPERUSER_ID, {})
-
-    def __exit__(self, *exc_info):
-        return self.cr.__exit__(*exc_info)

@@ -10,22 +10,15 @@ import collections
 import email
 import json
 import re
-import tempfile
 import threading
 import time
-import unittest
-from contextlib import closing
 from email import policy
 from pathlib import Path
-from unittest.mock import patch
 
 import requests
 from aiosmtpd.controller import Controller
 
-import odoo
 from odoo import SUPERUSER_ID, Command, api
-from odoo.tests.common import get_db_name
-from odoo.tools import SQL, config
 
 from .. import compat
 from ..tools.odoo_server import RESULT_PREFIX, OdooServer, free_port, log_problems, run_odoo
@@ -139,50 +132,10 @@ class SmtpSink:
         self.controller.stop()
 
 
-class ServersCase(unittest.TestCase):
-    """A database of its own for the class: the module installed by ``odoo-bin -i``, then dropped."""
+class ServersCase(common.OwnDatabaseCase):
+    """A database of its own for the class (see ``OwnDatabaseCase``), and real Odoo processes run on it."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.tmp = tempfile.TemporaryDirectory(prefix="nps-servers-")  # pylint: disable=consider-using-with
-        cls.addClassCleanup(cls.tmp.cleanup)
-        cls.db_name = f"{get_db_name()}_servers"
-        cls._drop_database()
-        cls.addClassCleanup(cls._drop_database)
-        code, output = run_odoo(
-            "-d",
-            cls.db_name,
-            "-i",
-            "nps_closed_loop",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-            log_path=f"{cls.tmp.name}/install.log",
-            timeout=600,
-        )
-        if code != 0:
-            raise RuntimeError(f"install failed ({code}): {output}")
-        cls.registry = cls._load_registry()
-
-    @classmethod
-    def _load_registry(cls):
-        """The registry of the class's database, loaded anew in this process to seed and read the data; its
-        modules' tests are not run (it is not the database under test)."""
-        with patch.dict(config.options, {"test_enable": False}):
-            return odoo.modules.registry.Registry.new(cls.db_name)
-
-    @classmethod
-    def _drop_database(cls):
-        odoo.modules.registry.Registry.delete(cls.db_name)
-        odoo.sql_db.close_db(cls.db_name)
-        with closing(odoo.sql_db.db_connect("postgres").cursor()) as cr:
-            cr._cnx.autocommit = True
-            cr.execute(SQL("DROP DATABASE IF EXISTS %s WITH (FORCE)", SQL.identifier(cls.db_name)))
-
-    def committed(self):
-        """A cursor on the class's database whose block commits, and its superuser environment."""
-        return _Committed(self.registry)
+    DATABASE_SUFFIX = "servers"
 
     def shell(self, script, *args, timeout=300):
         """Run ``script`` in ``odoo-bin shell`` on the class's database, with more command-line ``args``:
@@ -248,19 +201,6 @@ class ServersCase(unittest.TestCase):
         """The outgoing mail server the administrator sets up, here the test's SMTP server (or nobody)."""
         env["ir.mail_server"].search([]).active = False
         env["ir.mail_server"].create({"name": "Test SMTP", "smtp_host": "127.0.0.1", "smtp_port": port})
-
-
-class _Committed:
-    def __init__(self, registry):
-        self.registry = registry
-
-    def __enter__(self):
-        self.cr = self.registry.cursor()
-        self.cr.__enter__()
-        return api.Environment(self.cr, SUPERUSER_ID, {})
-
-    def __exit__(self, *exc_info):
-        return self.cr.__exit__(*exc_info)
 
 
 class TestSeveralServers(ServersCase):
