@@ -300,6 +300,16 @@ class CommittedWorkers:
         self.addCleanup(cr.close)
         return cr, api.Environment(cr, SUPERUSER_ID, {})
 
+    def _remove_committed(self, campaign_id, partner_ids, *campaign_models):
+        """Remove what the test committed: the campaign's surveys and rows of ``campaign_models``, the campaign
+        and the customers."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            for model in ("nps.survey", *campaign_models):
+                env[model].search([("campaign_id", "=", campaign_id)]).unlink()
+            env["nps.campaign"].browse(campaign_id).unlink()
+            env["res.partner"].browse(partner_ids).unlink()
+
 
 class SendingCommon(NpsCommon, MailCase):
     """The sales order campaign active and sending by email at once, a product to sell, a company in France."""

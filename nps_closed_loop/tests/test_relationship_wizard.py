@@ -286,12 +286,7 @@ class TestRelationshipQueueWorkers(common.CommittedWorkers, TransactionCase):
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            env["nps.survey"].search([("campaign_id", "=", self.campaign_id)]).unlink()
-            env["nps.relationship.queue"].search([("campaign_id", "=", self.campaign_id)]).unlink()
-            env["nps.campaign"].browse(self.campaign_id).unlink()
-            env["res.partner"].browse(self.partner_ids).unlink()
+        self._remove_committed(self.campaign_id, self.partner_ids, "nps.relationship.queue")
 
     def test_two_workers_take_different_customers(self):
         cr1, env1 = self._worker()

@@ -114,11 +114,7 @@ class TestConcurrentPlanning(common.CommittedWorkers, TransactionCase):
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            env["nps.survey"].search([("campaign_id", "=", self.campaign_id)]).unlink()
-            env["nps.campaign"].browse(self.campaign_id).unlink()  # its requests with it
-            env["res.partner"].browse(self.partner_ids).unlink()
+        self._remove_committed(self.campaign_id, self.partner_ids, "nps.survey.request")
 
     def _planned(self):
         with self.registry.cursor() as cr:
