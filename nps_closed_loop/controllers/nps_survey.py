@@ -258,7 +258,8 @@ class NpsSurveyController(http.Controller):
             # clicked in the email, or a change that needs fixing).
             open_change=bool(errors) or (preselect is not None and preselect != survey.score),
             answer_date=self._nps_format_date(survey, survey.answer_date),
-            editable_until=can_change and self._nps_format_date(survey, survey._nps_answer_editable_until()),
+            editable_until=can_change
+            and self._nps_format_date(survey, request.env["nps.survey.entry"]._answer_editable_until(survey)),
         )
         return self._nps_render("nps_closed_loop.nps_survey_page_answered", values, status=status)
 
@@ -363,7 +364,7 @@ class NpsSurveyController(http.Controller):
     def _nps_can_change(self, survey):
         if survey.state != "answered" or self._nps_is_foreign_user(survey):
             return False
-        deadline = survey._nps_answer_editable_until()
+        deadline = request.env["nps.survey.entry"]._answer_editable_until(survey)
         return bool(deadline) and fields.Datetime.now() < deadline
 
     @staticmethod

@@ -8,6 +8,7 @@ from . import nps_campaign_schedule
 from . import nps_survey_request
 from . import nps_relationship_queue
 from . import nps_survey
+from . import nps_survey_entry
 from . import nps_callback_counter
 from . import nps_survey_send
 from . import nps_survey_loop

@@ -1,5 +1,4 @@
 import uuid
-from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -11,7 +10,6 @@ from .nps_score import (
     CALLBACK_LOOP_STATES,
     CATEGORY_NPS_VALUE,
     CATEGORY_SELECTION,
-    DEFAULT_ANSWER_CHANGE_DAYS,
     score_category,
 )
 from .nps_score_field import NullableInteger
@@ -33,18 +31,6 @@ class NpsSurvey(models.Model):
     _order = "answer_date desc nulls last, id desc"
     _rec_names_search = ["partner_id", "res_name"]
     _check_company_auto = True
-    # What only the customer writes (from the survey page), or an NPS manager imports.
-    _NPS_ANSWER_FIELDS = (
-        "score",
-        "comment",
-        "followup",
-        "contact_allowed",
-        "contact_allowed_date",
-        "quote_allowed",
-        "quote_allowed_date",
-        "answer_date",
-        "answer_editable_until",
-    )
     # how many of the customer's answers and documents the callback workspace shows
     _NPS_CONTEXT_LIMIT = 5
 
@@ -602,15 +588,16 @@ class NpsSurvey(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        entry = self.env["nps.survey.entry"]
         imported = []
         for vals in vals_list:
             vals.setdefault("partner_id", False)
-            imported.append(self._nps_check_answer_source(vals, create=True))
-            self._nps_check_values(vals, anonymized=vals.get("is_anonymized", False))
+            imported.append(entry._check_answer_source(self, vals, create=True))
+            entry._check_values(vals, anonymized=vals.get("is_anonymized", False))
         surveys = super().create(vals_list)
         for survey, labels in zip(surveys, imported, strict=True):
             if labels:
-                survey._nps_log_imported_answer(labels)
+                entry._log_imported_answer(survey, labels)
         # imported answers get their customer's revenue as survey page answers do (see nps.survey.loop)
         answered = surveys.browse(
             survey.id
@@ -631,8 +618,9 @@ class NpsSurvey(models.Model):
             # the notes are a log: what a user writes there is added to it, dated and signed, and replaces nothing
             vals = dict(vals)
             vals["loop_note"] = vals.pop("loop_notes")
-        imported = self._nps_check_answer_source(vals)
-        self._nps_check_values(vals, anonymized=vals.get("is_anonymized", all(self.mapped("is_anonymized"))))
+        entry = self.env["nps.survey.entry"]
+        imported = entry._check_answer_source(self, vals)
+        entry._check_values(vals, anonymized=vals.get("is_anonymized", all(self.mapped("is_anonymized"))))
         # themes tagged again when the words change only: themes corrected by hand stay otherwise
         retag = self.browse()
         if ("comment" in vals or "followup" in vals) and "theme_ids" not in vals:
@@ -649,85 +637,17 @@ class NpsSurvey(models.Model):
             self.env["nps.survey.mention"].sudo()._nps_drop_untagged(self)
         self.env["nps.survey.loop"]._tag_themes(retag)
         if imported:
-            self._nps_log_imported_answer(imported)
+            entry._log_imported_answer(self, imported)
             if vals.get("answer_date"):
                 self.env["nps.survey.loop"]._store_customer_revenue(self)
         self.env["nps.survey.loop"]._sync_callback_activities(self, vals)
         return result
 
     @api.model
-    def _nps_check_values(self, vals, anonymized):
-        """Refuse, before anything is stored, a score that is not a whole number from 0 to 10 and a survey
-        left without a customer (only an anonymised answer has none). The database constraints back it."""
-        if "partner_id" in vals and not vals["partner_id"] and not anonymized:
-            raise ValidationError(self.env._("A survey needs a customer."))
-        if "score" not in vals or vals["score"] is False or vals["score"] is None:
-            return
-        score = vals["score"]
-        if isinstance(score, float) and score.is_integer():
-            score = int(score)
-        if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
-            raise ValidationError(
-                self.env._("The score must be a whole number from 0 to 10, not %(score)r.", score=vals["score"])
-            )
-        vals["score"] = score
-
-    @api.model
     def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
         # the web client's grouping, pivot and graph views all come here
         self.env["nps.survey.loop"]._check_agent_grouping(groupby, aggregates, having)
         return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
-
-    def _nps_check_answer_source(self, vals, create=False):
-        """Refuse, before anything is stored, answers not given by the customer and a control group not drawn.
-
-        The system (superuser) writes them: the survey page records the customer's answer, the answer draws
-        the control group. An NPS manager may import answers: ``import_file`` is in the context of an import,
-        and since a context can be forged over RPC, the manager group is what counts; each imported answer is
-        logged on the survey. Return the labels of the imported answer's fields ("" if none).
-        """
-        if self.env.su:
-            return ""
-        if create:
-            answer = [name for name in self._NPS_ANSWER_FIELDS if vals.get(name)]
-            answer += ["state"] if vals.get("state") == "answered" else []
-            holdout = bool(vals.get("holdout"))
-            if "access_token" in vals and not self.env.user._is_system():
-                raise AccessError(self.env._("A survey's key is generated with the survey: it cannot be chosen."))
-        else:
-            answer = [name for name in self._NPS_ANSWER_FIELDS if name in vals]
-            if "state" in vals and (vals["state"] == "answered" or "answered" in self.mapped("state")):
-                answer.append("state")
-            holdout = "holdout" in vals
-        if holdout:
-            raise AccessError(
-                self.env._(
-                    "The control group is drawn at random when the customer answers: "
-                    "nobody puts a survey into it or takes one out of it by hand."
-                )
-            )
-        if not answer:
-            return ""
-        labels = ", ".join(self._fields[name]._description_string(self.env) for name in answer)
-        if self.env.context.get("import_file") and self.env.user.has_group("nps_closed_loop.group_nps_manager"):
-            return labels
-        raise AccessError(
-            self.env._(
-                "Only the customer answers a survey, from the link they received: %(fields)s cannot be set by hand. "
-                "NPS managers may import answers given elsewhere.",
-                fields=labels,
-            )
-        )
-
-    def _nps_log_imported_answer(self, labels):
-        self._message_log_batch(
-            bodies={
-                survey.id: self.env._(
-                    "Answer imported by %(user)s (%(fields)s).", user=self.env.user.display_name, fields=labels
-                )
-                for survey in self
-            }
-        )
 
     # ------------------------------------------------------------------
     # Actions
@@ -790,35 +710,9 @@ class NpsSurvey(models.Model):
         (the survey page), by a job started at once instead.
         """
         self.ensure_one()
-        is_change = self.state == "answered"
-        now = fields.Datetime.now()
-        values = {
-            "score": score,
-            "comment": comment or False,
-            "followup": followup or False,
-            "contact_allowed": bool(contact_allowed),
-            "quote_allowed": bool(quote_allowed),
-            "state": "answered",
-            "answer_date": now,
-        }
-        # each permission keeps the date it was given; withdrawn, it is gone (and the testimonial with it)
-        for permission in ("contact_allowed", "quote_allowed"):
-            if not values[permission]:
-                values[f"{permission}_date"] = False
-            elif not self[permission]:
-                values[f"{permission}_date"] = now
-        if not quote_allowed and self.is_testimonial:
-            values["is_testimonial"] = False
-        if not is_change:
-            # the change window counts from the first answer: changing it does not extend it
-            values["answer_editable_until"] = now + timedelta(days=self._nps_answer_change_days())
-        self.write(values)
-        loop = self.env["nps.survey.loop"]
-        if self.env.context.get("nps_defer_after_answer"):
-            loop._defer_after_answer(self, is_change)
-        else:
-            loop._after_answer(self, is_change=is_change)
-        return True
+        return self.env["nps.survey.entry"]._record_answer(
+            self, score, comment, followup, contact_allowed=contact_allowed, quote_allowed=quote_allowed
+        )
 
     def _nps_theme_text(self, vals=None):
         """The customer's words the themes are tagged from; with ``vals``, as they will be once written."""
@@ -835,19 +729,6 @@ class NpsSurvey(models.Model):
             self.filtered(lambda survey: survey.comment or survey.followup), keep=True
         )
         return True
-
-    def _nps_answer_change_days(self):
-        self.ensure_one()
-        days = self.campaign_id.answer_change_days if self.campaign_id else DEFAULT_ANSWER_CHANGE_DAYS
-        return max(days, 0)
-
-    def _nps_answer_editable_until(self):
-        """Until when the customer may change the answer from the survey link."""
-        self.ensure_one()
-        if self.answer_editable_until:
-            return self.answer_editable_until
-        # answered elsewhere than on the survey page (e.g. imported): count from the answer date
-        return self.answer_date and self.answer_date + timedelta(days=self._nps_answer_change_days())
 
     # ------------------------------------------------------------------
     # The callback workspace
