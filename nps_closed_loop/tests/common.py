@@ -40,14 +40,18 @@ def client_read_group(model, domain, groupby, aggregates, grouped_list=False):
     return model.read_group(domain, aggregates, groupby, lazy=False)
 
 
+def buttons_shown(form, name):
+    """The buttons ``name`` the ``odoo.tests.Form`` shows to its user now: in the view the user gets (their
+    groups applied) and not invisible for the form's current values."""
+    return [
+        button
+        for button in form._view["tree"].xpath(f"//button[@name='{name}']")
+        if not safe_eval(button.get("invisible") or "False", form._get_eval_context())
+    ]
+
+
 def button_shown(form, name):
-    """Whether the ``odoo.tests.Form`` shows the button ``name`` to its user now: in the view the user
-    gets (their groups applied) and not invisible for the form's current values."""
-    buttons = form._view["tree"].xpath(f"//button[@name='{name}']")
-    if not buttons:
-        return False
-    invisible = buttons[0].get("invisible")
-    return not (invisible and safe_eval(invisible, form._get_eval_context()))
+    return bool(buttons_shown(form, name))
 
 
 def click(form, name):

@@ -13,7 +13,6 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import SQL
-from odoo.tools.safe_eval import safe_eval
 
 from .. import compat
 from . import common
@@ -99,11 +98,7 @@ class TestSchedulingTriggers(common.SendingCommon):
         self.assertFalse(self._order_surveys(order), "no survey in the order's transaction")
         # the salesperson sees on the order that a survey is planned
         form = Form(order.with_user(self.user_salesman))
-        shown = [
-            button
-            for button in form._view["tree"].xpath("//button[@name='action_open_nps_survey']")
-            if not safe_eval(button.get("invisible") or "False", form._get_eval_context())
-        ]
+        shown = common.buttons_shown(form, "action_open_nps_survey")
         self.assertEqual(len(shown), 1)
         self.assertIn("Survey planned", etree.tostring(shown[0], encoding="unicode"))
         self.assertTrue(order.with_user(self.user_salesman).nps_survey_planned)

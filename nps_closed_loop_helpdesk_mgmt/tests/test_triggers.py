@@ -8,7 +8,7 @@ from lxml import etree
 from odoo import fields
 from odoo.addons.nps_closed_loop.tests import common as nps_common
 from odoo.modules.migration import load_script
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from . import common
 
@@ -22,7 +22,7 @@ class TestTicketClosedTrigger(common.TicketFixtures, nps_common.NpsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.agent = cls.user_salesman
+        cls.agent = new_test_user(cls.env, login="nps_trigger_agent", groups="helpdesk_mgmt.group_helpdesk_user")
 
     def _ticket_surveys(self, ticket):
         return self.env["nps.survey"].search([("res_model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id)])
@@ -109,7 +109,11 @@ class TestTicketClosedTrigger(common.TicketFixtures, nps_common.NpsCommon):
         with freeze_time(now):
             ticket.stage_id = self.stage_closed
         self.assertFalse(self._ticket_surveys(ticket), "asked for, not created in the agent's transaction")
-        self.assertTrue(ticket.nps_survey_planned, "the agent sees it planned")
+        self.assertTrue(ticket.with_user(self.agent).nps_survey_planned, "the agent sees it planned")
+        form = Form(ticket.with_user(self.agent))
+        shown = nps_common.buttons_shown(form, "action_open_nps_survey")
+        self.assertEqual(len(shown), 1, "one button: the survey is planned, not answered")
+        self.assertIn("Survey planned", etree.tostring(shown[0], encoding="unicode"))
         self._run_send_job(now + timedelta(minutes=20))
         survey = self._ticket_surveys(ticket)
         self.assertRecordValues(
