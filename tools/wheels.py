@@ -29,7 +29,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 REPOSITORY = pathlib.Path(__file__).resolve().parent.parent
-ADDONS = ("nps_closed_loop", "nps_closed_loop_helpdesk_mgmt")
+# every addon of this repository: the NPS app and its bridges
+ADDONS = tuple(sorted(manifest.parent.name for manifest in REPOSITORY.glob("*/__manifest__.py")))
 
 
 def source_files(addon):

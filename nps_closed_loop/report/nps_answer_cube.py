@@ -273,7 +273,14 @@ class NpsAnswerCube(models.Model):
     @api.model
     def _cron_fold(self, batch_size=FOLD_BATCH):
         """Fold the deltas into the totals (up to ``batch_size`` deltas a run; the cells whose count falls to
-        zero are removed). The deltas another run holds are left to it. Returns the number of deltas folded."""
+        zero are removed). Returns the number of deltas folded.
+
+        One run at a time (a transaction-level advisory lock; a second run, e.g. "Run manually" while the
+        cron runs, folds nothing and returns at once): two runs would add into the same totals rows, and the
+        second would wait for the first and then fail to serialise its update. Deltas written while a run
+        folds are not in its snapshot; the next run takes them."""
+        if not self.env.execute_query(SQL("SELECT pg_try_advisory_xact_lock(hashtext(%s))", TOTAL_TABLE))[0][0]:
+            return 0
         self.env["nps.survey"].flush_model(TRACKED_COLUMNS)
         key = SQL(", ").join(map(SQL.identifier, KEY_COLUMNS))
         sums = SQL(", ").join(SQL("SUM(%s)", SQL.identifier(column)) for column in SUM_COLUMNS)

@@ -1,3 +1,4 @@
+import logging
 import random
 import time
 from contextlib import contextmanager
@@ -13,6 +14,8 @@ from odoo.tools import SQL
 from ..report.nps_answer_cube import NpsAnswerCube
 from ..report.nps_report import CUBE_MEASURES
 from . import common
+
+_logger = logging.getLogger(__name__)
 
 PIVOTS = (
     ["answer_date:month", "campaign_id"],
@@ -271,3 +274,52 @@ class TestAnswerCubeConcurrency(common.CommittedWorkers, TransactionCase):
         )
         self.assertEqual((count, points), (2, -200))
         cr3.rollback()
+
+    def _answer(self, env, survey_id, score, answered_at):
+        env["nps.survey"].browse(survey_id).write({"state": "answered", "score": score, "answer_date": answered_at})
+        env.flush_all()
+
+    def _cube_figures(self):
+        cr, env = self._worker()
+        ((count, points),) = env["nps.answer.cube"]._read_group(
+            [("kind", "=", "answer"), ("campaign_id", "=", self.campaign_id)],
+            [],
+            ["survey_count:sum", "nps_value_sum:sum"],
+        )
+        cr.rollback()
+        return count, points
+
+    def test_two_folds_at_once_and_an_answer_during_a_fold(self):
+        """The cron folds while an administrator runs it by hand, and a customer answers in the same cell
+        meanwhile: the second run neither waits nor fails, nothing is counted twice or lost, and the answer
+        given during the fold is folded by the next run."""
+        answered_at = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
+        cr0, env0 = self._worker()
+        self._answer(env0, self.survey_ids[0], 2, answered_at)
+        cr0.commit()
+        cr1, env1 = self._worker()
+        started = time.perf_counter()
+        self.assertGreaterEqual(env1["nps.answer.cube"]._cron_fold(), 1)
+        _logger.info("The fold job ran in %.0f ms", (time.perf_counter() - started) * 1000)
+        # the first run's transaction is open; a customer answers in the same cell (hour, campaign, category)
+        cr3, env3 = self._worker()
+        self._answer(env3, self.survey_ids[1], 3, answered_at + timedelta(minutes=5))
+        cr3.commit()
+        self.assertEqual(self._cube_figures(), (2, -200), "the view adds the delta to the totals")
+        cr2, env2 = self._worker()
+        cr2.execute(SQL("SET LOCAL lock_timeout = '2s'"))
+        try:
+            self.assertEqual(env2["nps.answer.cube"]._cron_fold(), 0, "the second run leaves the work to the first")
+        except LockNotAvailable:
+            self.fail("The second fold waited for the first one's transaction")
+        cr2.commit()
+        cr1.commit()
+        self.assertEqual(self._cube_figures(), (2, -200), "each answer counted once")
+        cr4, env4 = self._worker()
+        self.assertGreaterEqual(env4["nps.answer.cube"]._cron_fold(), 1, "the next run folds the second answer")
+        cr4.commit()
+        self.assertEqual(self._cube_figures(), (2, -200))
+        cr5, env5 = self._worker()
+        remaining = env5.execute_query(SQL("SELECT COUNT(*) FROM nps_answer_cube_delta"))[0][0]
+        cr5.rollback()
+        self.assertEqual(remaining, 0, "every delta folded")
