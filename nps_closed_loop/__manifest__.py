@@ -7,7 +7,7 @@
     "uninstall_hook": "uninstall_hook",
     "author": "nps_closed_loop developers",
     "website": "https://github.com/nps-closed-loop/nps_closed_loop",
-    "depends": ["mail", "portal", "sale", "sms", "phone_validation", "base_automation", "resource"],
+    "depends": ["mail", "portal", "sale", "sms", "phone_validation", "base_automation", "resource", "digest"],
     "external_dependencies": {"python": ["phonenumbers", "xlsxwriter", "snowballstemmer"]},
     "data": [
         "security/nps_closed_loop_security.xml",
@@ -18,6 +18,7 @@
         "data/ir_cron_data.xml",
         "data/nps_campaign_data.xml",
         "data/nps_improvement_data.xml",
+        "data/digest_data.xml",
         "views/nps_survey_views.xml",
         "views/nps_survey_fragments.xml",
         "report/nps_report_views.xml",
@@ -34,6 +35,7 @@
         "wizard/nps_close_loop_wizard_views.xml",
         "wizard/nps_workbook_wizard_views.xml",
         "views/nps_improvement_views.xml",
+        "views/digest_digest_views.xml",
         "views/nps_closed_loop_menus.xml",
     ],
     "demo": [

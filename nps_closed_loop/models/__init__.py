@@ -26,3 +26,4 @@ from . import sms_sms
 from . import mail_thread
 from . import nps_improvement
 from . import res_groups
+from . import digest_digest

@@ -247,6 +247,14 @@ class NpsCampaign(models.Model):
         help="Also notify the customer's salesperson of a detractor answer. "
         "They are informed only: the callback always goes to someone else.",
     )
+    alert_channel_id = fields.Many2one(
+        "discuss.channel",
+        string="Alert channel",
+        domain=[("channel_type", "=", "channel")],
+        ondelete="set null",
+        help="Discuss channel where each detractor's answer is posted as soon as it is followed up: score, comment, "
+        "who calls back and by when, in the language of the campaign's responsible.",
+    )
     resurvey_after_close = fields.Boolean(
         string="Re-survey after closing",
         help="When a loop is closed, propose to survey the customer again, even during the quiet period (once). "

@@ -565,7 +565,8 @@ class NpsSurveyLoop(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _alert_detractor(self, survey):
-        """Tell the campaign's followers at once; the salesperson too if the campaign says so."""
+        """Tell the campaign's followers at once, the salesperson too if the campaign says so, and the
+        campaign's alert channel: the same alert, once per answer (``detractor_alert_date``)."""
         survey.ensure_one()
         survey.detractor_alert_date = fields.Datetime.now()
         campaign = survey.campaign_id
@@ -573,8 +574,25 @@ class NpsSurveyLoop(models.AbstractModel):
         if campaign.notify_salesperson:
             recipients |= self._salespeople(survey).partner_id
         recipients -= survey.partner_id | survey.commercial_partner_id
-        if not recipients:
+        if not (recipients or campaign.alert_channel_id):
             return
+        subject, body = self._detractor_alert(survey)
+        if recipients:
+            survey.message_notify(partner_ids=recipients.ids, subject=subject, body=body)
+        if campaign.alert_channel_id:
+            # posted by OdooBot (the loop runs as the system), with a link to the answer for who may open it
+            campaign.alert_channel_id.message_post(
+                author_id=self.env.ref("base.partner_root").id,
+                body=Markup("<p><b>%s</b></p>%s<p>%s</p>") % (subject, body, survey._get_html_link()),
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+
+    @api.model
+    def _detractor_alert(self, survey):
+        """The detractor's alert, in the environment's language: its subject, and its body (who answered what
+        and their comment, then who calls them back by when, or why nobody does)."""
+        campaign = survey.campaign_id
         if survey.holdout:
             status = self.env._(
                 "Control group: please do not call this customer, the campaign measures the effect of callbacks."
@@ -595,11 +613,8 @@ class NpsSurveyLoop(models.AbstractModel):
             score=survey.score,
             campaign=campaign.display_name or "-",
         )
-        survey.message_notify(
-            partner_ids=recipients.ids,
-            subject=self.env._("NPS detractor: %(customer)s", customer=survey.partner_id.display_name),
-            body=Markup("<p>%s</p><p>%s</p><p>%s</p>") % (summary, survey.comment or "", status),
-        )
+        subject = self.env._("NPS detractor: %(customer)s", customer=survey.partner_id.display_name)
+        return subject, Markup("<p>%s</p><p>%s</p><p>%s</p>") % (summary, survey.comment or "", status)
 
     @api.model
     def _review_invited(self, survey):

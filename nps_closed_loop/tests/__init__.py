@@ -25,3 +25,5 @@ from . import test_context_rules
 from . import test_access_matrix
 from . import test_fuzz_routes
 from . import test_servers
+from . import test_digest
+from . import test_discuss_alert
