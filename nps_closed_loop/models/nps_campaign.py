@@ -271,7 +271,9 @@ class NpsCampaign(models.Model):
         string="Control group seed",
         default=lambda self: random.randint(1, 10**9),
         copy=False,
-        groups="base.group_no_one",
+        # the managers' (a field's base.group_no_one refuses them outside debug mode on 19.0, where the form's
+        # node is only hidden and still read); the form shows it in debug mode
+        groups="nps_closed_loop.group_nps_manager",
         help="Seeds the random draw, so that the same detractor always gets the same draw.",
     )
     repurchase_days = fields.Integer(
