@@ -1,0 +1,3 @@
+from . import nps_survey
+from . import res_config_settings
+from . import website
