@@ -125,8 +125,9 @@ class NpsSurveyRequest(models.Model):
     # In the sending cron
     # ------------------------------------------------------------------
     @api.model
-    def _plan_requested_surveys(self, batch_size):
-        """Plan the surveys of up to ``batch_size`` pending requests; return (done, remaining).
+    def _plan_requested_surveys(self, batch_size, condition=None):
+        """Plan the surveys of up to ``batch_size`` pending requests (those matching the SQL ``condition`` if
+        given, e.g. one document's); return (done, remaining).
 
         Requests are taken with ``SKIP LOCKED`` and deleted in the same transaction: several workers share
         them and each is consumed once. The requests made in the same minute for a campaign are planned
@@ -137,7 +138,7 @@ class NpsSurveyRequest(models.Model):
             self.sudo(),
             ["id", "campaign_id", "res_model", "res_id", "partner_id", "contact_user_id", "create_date"],
             batch_size,
-            SQL("error IS NULL"),
+            SQL("error IS NULL AND %s", condition or SQL("TRUE")),
         )
         if not rows:
             return 0, 0

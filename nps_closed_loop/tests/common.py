@@ -1,6 +1,7 @@
 """What the tests share: the bases that build their data, and helpers that use the addon as the web client
 and the browser do. No test module imports another; none of the bases here has a test of its own."""
 
+import json
 import re
 import tempfile
 import unittest
@@ -52,6 +53,38 @@ def buttons_shown(form, name):
 
 def button_shown(form, name):
     return bool(buttons_shown(form, name))
+
+
+def axe_check_code(env, selectors):
+    """JavaScript for ``HttpCase.browser_js``: runs axe-core (the script of the axe-core-python package, served
+    to the page as a public attachment) on the elements of the CSS ``selectors``, WCAG 2.1 A and AA rules only;
+    the test succeeds when it finds no violation, and fails when it checked nothing."""
+    from axe_core_python.base import AXE_SCRIPT  # a test requirement (requirements.txt), not Odoo's
+
+    script = env["ir.attachment"].create(
+        {"name": "axe.min.js", "raw": AXE_SCRIPT.encode(), "mimetype": "application/javascript", "public": True}
+    )
+    context = json.dumps({"include": [[selector] for selector in selectors]})
+    options = json.dumps({"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+    return f"""
+        const script = document.createElement("script");
+        script.src = "/web/content/{script.id}";
+        script.onerror = () => console.error("axe-core could not be loaded");
+        script.onload = () => axe.run({context}, {options}).then((result) => {{
+            const violations = result.violations.map((violation) => ({{
+                id: violation.id, impact: violation.impact,
+                nodes: violation.nodes.map((node) => node.target.join(" ")),
+            }}));
+            if (!result.passes.length) {{
+                console.error("axe-core checked nothing");
+            }} else if (violations.length) {{
+                console.error("WCAG 2.1 A/AA violations: " + JSON.stringify(violations));
+            }} else {{
+                console.log("test successful");
+            }}
+        }});
+        document.head.appendChild(script);
+    """
 
 
 def click(form, name):

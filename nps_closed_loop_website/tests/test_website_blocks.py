@@ -1,15 +1,14 @@
 """The website's NPS blocks through HTTP and in the browser: only permitted testimonials, in the managers' order;
 the recommendation rate with its count, hidden below the minimum; no WCAG 2.1 A/AA violation (axe-core)."""
 
-import json
 import re
 from datetime import timedelta
 from unittest.mock import patch
 
-from axe_core_python.base import AXE_SCRIPT
 from babel.dates import format_date
 
 from odoo import fields
+from odoo.addons.nps_closed_loop.tests import common as nps_common
 from odoo.tests import HttpCase, tagged
 
 PAGE_URL = "/nps-blocks-test"
@@ -19,7 +18,6 @@ READY = (
 )
 # a query reading the answers: the survey table, the NPS analysis view or its figures per hour
 ANSWER_TABLES = re.compile(r'\bFROM\s+"?nps_', re.IGNORECASE)
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @tagged("post_install", "-at_install")
@@ -237,36 +235,7 @@ class TestWebsiteBlocks(HttpCase):
 
     def test_accessibility(self):
         """axe-core finds no WCAG 2.1 A/AA violation in either block, on a phone and a desktop."""
-        # axe-core's script (of the axe-core-python package), served to the page as a public attachment
-        script = self.env["ir.attachment"].create(
-            {
-                "name": "axe.min.js",
-                "raw": AXE_SCRIPT.encode(),
-                "mimetype": "application/javascript",
-                "public": True,
-            }
-        )
-        context = json.dumps({"include": [[".s_nps_testimonials"], [".s_nps_recommendation"]]})
-        options = json.dumps({"runOnly": {"type": "tag", "values": WCAG_21_AA}})
-        code = f"""
-            const script = document.createElement("script");
-            script.src = "/web/content/{script.id}";
-            script.onerror = () => console.error("axe-core could not be loaded");
-            script.onload = () => axe.run({context}, {options}).then((result) => {{
-                const violations = result.violations.map((violation) => ({{
-                    id: violation.id, impact: violation.impact,
-                    nodes: violation.nodes.map((node) => node.target.join(" ")),
-                }}));
-                if (!result.passes.length) {{
-                    console.error("axe-core checked nothing");
-                }} else if (violations.length) {{
-                    console.error("WCAG 2.1 A/AA violations: " + JSON.stringify(violations));
-                }} else {{
-                    console.log("test successful");
-                }}
-            }});
-            document.head.appendChild(script);
-        """
+        code = nps_common.axe_check_code(self.env, [".s_nps_testimonials", ".s_nps_recommendation"])
         for size in ("390x844", "1280x900"):
             with self.subTest(size=size):
                 self.browser_size = size

@@ -1,0 +1,3 @@
+from . import nps_survey
+from . import nps_survey_request
+from . import sale_order

@@ -1,0 +1,23 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+
+class NpsSurveyRequest(models.Model):
+    _inherit = "nps.survey.request"
+
+    # a document has one request per campaign whose trigger fired on it: a handful at most
+    _NPS_DOCUMENT_REQUESTS_LIMIT = 100
+
+    @api.model
+    def _nps_plan_now(self, documents):
+        """Plan now the pending requests of ``documents``, as the sending cron would have planned them: the
+        core's planner with every planning rule, on just these requests, at their own date.
+
+        The rows are taken as the cron takes them (``SKIP LOCKED``, deleted once planned, the error kept on a
+        failure): a request the cron is planning at this very moment is left to it.
+        """
+        if documents:
+            self._plan_requested_surveys(
+                self._NPS_DOCUMENT_REQUESTS_LIMIT,
+                SQL("res_model = %s AND res_id = ANY(%s)", documents._name, documents.ids),
+            )

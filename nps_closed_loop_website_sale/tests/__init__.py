@@ -1,0 +1,2 @@
+from . import test_confirmation_page
+from . import test_confirmation_tour
