@@ -24,15 +24,15 @@ MODULES  := nps_closed_loop,sale_management,helpdesk_mgmt
 # the test database adds project: tests/test_answer_cost.py compares an answer with Odoo's rating of a task.
 # (project's rating gives our mail.thread models a "Ratings" field: `make i18n` exports that term too.)
 TEST_MODULES := $(MODULES),project
-# The website bridges are tested in a database of their own, with the website and the shop (their bridges install
-# themselves with them): the core's suite stays on a database without a website, as most of its users have.
-TEST_WEB_DB ?= nps_test_web_$(MAJOR)
-TEST_WEB_MODULES := nps_closed_loop,sale_management,website_sale
-# the demo adds the shop and the website: their NPS blocks and the order confirmation's question
-DEMO_MODULES := $(MODULES),website_sale
+# The bridges to the website, the shop and Employees are tested in a database of their own with those apps (the
+# bridges install themselves with them): the core's suite stays on a database without them.
+TEST_APPS_DB ?= nps_test_apps_$(MAJOR)
+TEST_APPS_MODULES := nps_closed_loop,sale_management,website_sale,hr
+# the demo adds them too: the website's NPS blocks, the order confirmation's question, eNPS per department
+DEMO_MODULES := $(MODULES),website_sale,hr
 # our addons: the NPS app and its bridges, each installed by itself with the app it bridges to
 ADDONS_HERE := $(patsubst %/__manifest__.py,%,$(sort $(wildcard */__manifest__.py)))
-WEB_ADDONS_HERE := $(filter %_website %_website_sale,$(ADDONS_HERE))
+APPS_ADDONS_HERE := $(filter %_website %_website_sale %_hr,$(ADDONS_HERE))
 PY       := $(VENV)/bin/python
 ODOO     := $(PY) $(ODOO_SRC)/odoo-bin
 ADDONS   := $(ODOO_SRC)/addons,$(ODOO_SRC)/odoo/addons,$(CURDIR)
@@ -45,7 +45,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PYTHONPATH := $(ODOO_SRC)
 
 .PHONY: run test lint wheels bench bench-smoke bench-db i18n odoo-src system postgres venv config demo-db test-db \
-	test-web-db clean
+	test-apps-db clean
 
 run: odoo-src demo-db
 	$(ODOO) -c $(ODOORC) -d $(DB) --http-port=$(HTTP_PORT)
@@ -53,17 +53,17 @@ run: odoo-src demo-db
 # The wheels and the bench at smoke size first (every measure runs and checks its results), the suite last: its
 # summary line closes the output. A skipped test fails the run unless tests-skip-allowlist.txt lists it with its
 # reason (conftest.py); the browser tours need Chromium, which `make system` installs.
-test: odoo-src lint wheels test-db test-web-db bench-smoke
+test: odoo-src lint wheels test-db test-apps-db bench-smoke
 	@for browser in chromium chromium-browser google-chrome google-chrome-stable; do \
 	  command -v $$browser >/dev/null && exit 0; done; \
 	  echo "No Chromium or Chrome: the browser tours need it (make system installs Debian's chromium)." >&2; exit 1
 	$(PY) -m pytest -p no:cacheprovider --odoo-config=$(ODOORC_TEST) \
-	    --odoo-database=$(TEST_WEB_DB) --odoo-http --skip-allowlist=tests-skip-allowlist.txt \
-	    $(addsuffix /tests,$(WEB_ADDONS_HERE)); \
+	    --odoo-database=$(TEST_APPS_DB) --odoo-http --skip-allowlist=tests-skip-allowlist.txt \
+	    $(addsuffix /tests,$(APPS_ADDONS_HERE)); \
 	    rc=$$?; [ $$rc -eq 5 ] && echo "no test collected" >&2; exit $$rc
 	$(PY) -m pytest -p no:cacheprovider --odoo-config=$(ODOORC_TEST) \
 	    --odoo-database=$(TEST_DB) --odoo-http --skip-allowlist=tests-skip-allowlist.txt \
-	    $(addsuffix /tests,$(filter-out $(WEB_ADDONS_HERE),$(ADDONS_HERE))); \
+	    $(addsuffix /tests,$(filter-out $(APPS_ADDONS_HERE),$(ADDONS_HERE))); \
 	    rc=$$?; [ $$rc -eq 5 ] && echo "no test collected" >&2; exit $$rc
 
 lint: venv
@@ -158,10 +158,10 @@ test-db: postgres config
 	dropdb --if-exists $(TEST_DB)
 	$(ODOO) -c $(ODOORC_TEST) -d $(TEST_DB) -i $(TEST_MODULES) $(WITH_DEMO) --stop-after-init
 
-test-web-db: postgres config
-	dropdb --if-exists $(TEST_WEB_DB)
-	$(ODOO) -c $(ODOORC_TEST) -d $(TEST_WEB_DB) -i $(TEST_WEB_MODULES) $(WITH_DEMO) --stop-after-init --log-level=warn
+test-apps-db: postgres config
+	dropdb --if-exists $(TEST_APPS_DB)
+	$(ODOO) -c $(ODOORC_TEST) -d $(TEST_APPS_DB) -i $(TEST_APPS_MODULES) $(WITH_DEMO) --stop-after-init --log-level=warn
 
 clean:
-	dropdb --if-exists $(TEST_DB); dropdb --if-exists $(TEST_WEB_DB); dropdb --if-exists $(BENCH_DB); rm -rf $(VENV) $(ODOORC) $(ODOORC_TEST) \
+	dropdb --if-exists $(TEST_DB); dropdb --if-exists $(TEST_APPS_DB); dropdb --if-exists $(BENCH_DB); rm -rf $(VENV) $(ODOORC) $(ODOORC_TEST) \
 	    var/wheels/$(SERIES) var/wheel-venv-$(SERIES)

@@ -36,6 +36,9 @@
         "wizard/nps_workbook_wizard_views.xml",
         "views/nps_improvement_views.xml",
         "views/digest_digest_views.xml",
+        "data/nps_employee_data.xml",
+        "views/nps_employee_views.xml",
+        "views/nps_employee_templates.xml",
         "views/nps_closed_loop_menus.xml",
     ],
     "demo": [

@@ -26,4 +26,9 @@ from . import sms_sms
 from . import mail_thread
 from . import nps_improvement
 from . import res_groups
+from . import nps_employee_campaign
+from . import nps_employee_invitation
+from . import nps_employee_answer_pending
+from . import nps_employee_answer
+from . import mail_mail_employee
 from . import digest_digest

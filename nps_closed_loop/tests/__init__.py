@@ -27,3 +27,4 @@ from . import test_fuzz_routes
 from . import test_servers
 from . import test_digest
 from . import test_discuss_alert
+from . import test_employee_nps

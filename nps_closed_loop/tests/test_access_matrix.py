@@ -38,6 +38,11 @@ MODEL_MATRIX = {
     "nps.survey.mention":               ("----", "----", "----", "----", "----", "R---", "RWCU", "rwcu"),
     "nps.relationship.queue":           ("----", "----", "----", "----", "----", "----", "RWCU", "rwcu"),
     "nps.survey.request":               ("----", "----", "----", "----", "----", "----", "RWCU", "rwcu"),
+    # employee NPS: for eNPS managers only (tests/test_employee_nps.py), none of the roles here
+    "nps.employee.campaign":            ("----", "----", "----", "----", "----", "----", "----", "----"),
+    "nps.employee.invitation":          ("----", "----", "----", "----", "----", "----", "----", "----"),
+    "nps.employee.answer":              ("----", "----", "----", "----", "----", "----", "----", "----"),
+    "nps.employee.answer.pending":      ("----", "----", "----", "----", "----", "----", "----", "----"),
     "nps.callback.counter":             ("----", "----", "----", "----", "----", "----", "R---", "r---"),
     "nps.report":                       ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
     "nps.answer.cube":                  ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
@@ -241,6 +246,27 @@ class TestModelAccessMatrix(AccessMatrixCommon):
             "nps.survey.request": ModelOperations(
                 request, "partner_id", {"partner_id": cls.customer_2.id}, request_values
             ),
+            "nps.employee.campaign": ModelOperations(
+                enps := cls.env["nps.employee.campaign"].create({"name": "Matrix eNPS", "company_id": company.id}),
+                "name",
+                {"name": "Renamed"},
+                {"name": "New eNPS", "company_id": company.id},
+            ),
+            "nps.employee.invitation": ModelOperations(
+                cls.env["nps.employee.invitation"].create(
+                    {"campaign_id": enps.id, "user_id": cls.user_employee.id, "pulse": 1, "access_token": "matrix-1"}
+                ),
+                "answered",
+                {"answered": True},
+                {"campaign_id": enps.id, "user_id": cls.user_salesman.id, "pulse": 1, "access_token": "matrix-2"},
+            ),
+            **{
+                model: ModelOperations(
+                    cls.env[model].create(enps_answer), "score", {"score": 0}, {**enps_answer, "score": 10}
+                )
+                for model in ("nps.employee.answer", "nps.employee.answer.pending")
+                for enps_answer in [{"campaign_id": enps.id, "pulse": 1, "score": 7, "answer_day": "2024-05-03"}]
+            },
             "nps.callback.counter": ModelOperations(
                 counter, "assigned_count", {"assigned_count": 0}, {"user_id": cls.user_manager.id}
             ),
@@ -392,6 +418,11 @@ class TestModelAccessMatrix(AccessMatrixCommon):
 
     def test_relationship_queue(self):
         self._assert_row("nps.relationship.queue")
+
+    def test_employee_nps(self):
+        self._assert_row(
+            "nps.employee.campaign", "nps.employee.invitation", "nps.employee.answer", "nps.employee.answer.pending"
+        )
 
     def test_survey_request(self):
         self._assert_row("nps.survey.request")

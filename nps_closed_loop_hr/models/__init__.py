@@ -1,0 +1,2 @@
+from . import nps_employee_campaign
+from . import nps_employee_invitation
