@@ -1,7 +1,7 @@
 {
     "name": "NPS Closed Loop",
     "summary": "Net Promoter Score surveys with detractor callbacks, closed-loop tracking and holdout measurement",
-    "version": "1.4.0",
+    "version": "1.5.0",
     "category": "Marketing/Surveys",
     "license": "LGPL-3",
     "uninstall_hook": "uninstall_hook",
