@@ -74,7 +74,7 @@ class NpsEmployeeCampaign(models.Model):
             if campaign.period_months < 1 or campaign.reminder_days < 0 or not 0 <= campaign.target_rate <= 100:
                 raise ValidationError(
                     self.env._(
-                        "A pulse comes at least every month, the reminder after zero days or more, "
+                        "Pulses are at least a month apart, the reminder comes after zero days or more, "
                         "and the target is between 0 and 100 %."
                     )
                 )
