@@ -22,6 +22,7 @@ class NpsEmployeeController(http.Controller):
         "/enps/<string:token>",
         type="http",
         auth="public",
+        website=True,
         methods=["GET", "POST"],
         csrf=False,
         max_content_length=MAX_FORM_BYTES,

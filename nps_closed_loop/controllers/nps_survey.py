@@ -37,6 +37,8 @@ class NpsSurveyController(http.Controller):
     re-shows the form with an HTTP 400 when something is wrong.
     """
 
+    # website=True: with the Website app, the page's layout is the website's, which needs the request's website
+    # (without the app, Odoo ignores it).
     # The CSRF token is checked here, first, as Odoo would: Odoo's own check fails with a server error on a
     # token it cannot judge (see valid_csrf). Showing the page writes nothing: served from the replica, if any;
     # the answer is posted to the primary.
@@ -44,6 +46,7 @@ class NpsSurveyController(http.Controller):
         "/nps/<string:token>",
         type="http",
         auth="public",
+        website=True,
         methods=["GET", "POST"],
         csrf=False,
         max_content_length=MAX_FORM_BYTES,
@@ -63,7 +66,7 @@ class NpsSurveyController(http.Controller):
 
     # Not read-only: the answer was posted an instant ago, and a replica's copy might not have it yet (the page
     # would send the customer back to the form). The same goes for the opt-out page after its post.
-    @route("/nps/<string:token>/thanks", type="http", auth="public", methods=["GET"])
+    @route("/nps/<string:token>/thanks", type="http", auth="public", website=True, methods=["GET"])
     def nps_survey_thanks(self, token, **kwargs):
         survey = self._nps_survey_from_token(token)
         if not survey:
@@ -80,6 +83,7 @@ class NpsSurveyController(http.Controller):
         "/nps/<string:token>/optout",
         type="http",
         auth="public",
+        website=True,
         methods=["GET", "POST"],
         csrf=False,
         max_content_length=MAX_FORM_BYTES,

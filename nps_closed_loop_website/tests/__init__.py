@@ -1,1 +1,2 @@
 from . import test_website_blocks
+from . import test_core_pages
