@@ -48,9 +48,21 @@ def valid_csrf(token):
     return isinstance(token, str) and token.isascii() and request.validate_csrf(token)
 
 
+def csrf_refused(token):
+    """Whether a post's CSRF token is not the session's (logged as Odoo logs it), for a route declared
+    ``csrf=False`` that checks the token itself."""
+    if valid_csrf(token):
+        return False
+    _logger.warning("CSRF validation failed on path '%s'", request.httprequest.path)
+    return True
+
+
+def csrf_message():
+    return request.env._("Session expired (invalid CSRF token)")
+
+
 def check_csrf(token):
     """Refuse a post whose CSRF token is not the session's, as Odoo refuses it on the routes it checks (a 400,
-    in Odoo's words), for a route declared ``csrf=False`` that checks the token itself."""
-    if not valid_csrf(token):
-        _logger.warning("CSRF validation failed on path '%s'", request.httprequest.path)
-        raise werkzeug.exceptions.BadRequest(request.env._("Session expired (invalid CSRF token)"))
+    in Odoo's words)."""
+    if csrf_refused(token):
+        raise werkzeug.exceptions.BadRequest(csrf_message())

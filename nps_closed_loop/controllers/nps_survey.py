@@ -6,7 +6,7 @@ from odoo.tools import SQL, consteq, format_date
 from odoo.tools.misc import get_lang
 
 from ..models.nps_score import CLOSED_STATES, score_category
-from .nps_http import check_csrf, read_only_unless_posted, route, valid_csrf
+from .nps_http import csrf_message, csrf_refused, read_only_unless_posted, route, valid_csrf
 
 # Tokens are uuid4 hex strings; anything else is answered with the 404 page before reaching
 # the database (a NUL byte would make PostgreSQL raise) or consteq (which refuses non-ASCII text).
@@ -53,14 +53,19 @@ class NpsSurveyController(http.Controller):
         readonly=read_only_unless_posted,
     )
     def nps_survey(self, token, score=None, **kwargs):
-        if request.httprequest.method == "POST":
-            # read where Odoo reads it: the query string, the form, then the uploads, the later winning
-            check_csrf(kwargs.get("csrf_token"))
+        posted = request.httprequest.method == "POST"
+        # read where Odoo reads it: the query string, the form, then the uploads, the later winning
+        refused = posted and csrf_refused(kwargs.get("csrf_token"))
         survey = self._nps_survey_from_token(token)
         if not survey:
             return self._nps_render_not_found()
         survey = self._nps_set_lang(survey)
-        if request.httprequest.method == "POST":
+        if refused:
+            # an expired session (the page was opened long ago): the form again, with what the customer wrote
+            # and a fresh token, rather than an error page (the Website app's would hide the reason)
+            answer, _errors = self._nps_parse_answer(request.httprequest.form, request.httprequest.files)
+            return self._nps_render_form(survey, answer, errors={"form": csrf_message()}, status=400)
+        if posted:
             return self._nps_submit(survey)
         return self._nps_show(survey, preselect=self._nps_parse_score(score))
 
