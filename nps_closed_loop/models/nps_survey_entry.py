@@ -125,12 +125,17 @@ class NpsSurveyEntry(models.AbstractModel):
         if not is_change:
             # the change window counts from the first answer: changing it does not extend it
             values["answer_editable_until"] = now + timedelta(days=self._answer_change_days(survey))
-        survey.write(values)
         loop = survey.env["nps.survey.loop"]
-        if survey.env.context.get("nps_defer_after_answer"):
-            loop._defer_after_answer(survey, is_change)
-        else:
-            loop._after_answer(survey, is_change=is_change)
+        deferred = survey.env.context.get("nps_defer_after_answer")
+        if deferred:
+            # what follows is left to the job, started at once; the mark goes with the answer, in one UPDATE
+            values["reaction_pending"] = loop._reaction_pending(survey, is_change)
+        survey.write(values)
+        if deferred and loop._start_after_answers_job():
+            return True
+        if deferred:
+            survey.reaction_pending = False  # the job is switched off: followed up here
+        loop._after_answer(survey, is_change=is_change)
         return True
 
     @api.model

@@ -167,21 +167,34 @@ class NpsSurveyLoop(models.AbstractModel):
         compat.notify_progress(self.env, done=len(rows), remaining=remaining)
 
     @api.model
-    def _defer_after_answer(self, survey, is_change):
-        """Leave what follows ``survey``'s answer to the scheduled job, started at once (see
-        :meth:`_cron_after_answers`): the customer's request only stores the answer."""
-        survey.ensure_one()
+    def _start_after_answers_job(self):
+        """Start the job that follows the answers given on the survey page (:meth:`_cron_after_answers`) at
+        once, as ``ir.cron._trigger`` does, in one statement that also checks it is active; return False when
+        it is switched off (the survey page then follows the answer up at once rather than never)."""
         cron_id = self.env["ir.model.data"]._xmlid_to_res_id(self._AFTER_ANSWERS_CRON, raise_if_not_found=False)
-        cron = self.env["ir.cron"].sudo().browse(cron_id)
-        if not cron.active:
-            # the job was switched off: follow the answer up at once rather than never
-            self._after_answer(survey, is_change=is_change)
-            return
-        # changed again before the job ran: still a first answer for what follows it
-        survey.reaction_pending = survey.reaction_pending or ("change" if is_change else "answer")
-        cron._trigger()
-        # the answer's computed fields, then one UPDATE (the recomputation would otherwise flush it halfway)
-        survey.flush_recordset()
+        self.env["ir.cron"].flush_model(["active"])
+        now = fields.Datetime.now()
+        started = self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, create_date, write_uid, write_date)
+                SELECT id, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s FROM ir_cron WHERE id = %(cron)s AND active
+                RETURNING id
+                """,
+                now=now,
+                uid=self.env.uid,
+                cron=cron_id or 0,
+            )
+        )
+        if started:
+            # the cron workers are woken once the answer is committed, as ir.cron._trigger wakes them
+            self.env.cr.postcommit.add(self.env["ir.cron"]._notifydb)
+        return bool(started)
+
+    @api.model
+    def _reaction_pending(self, survey, is_change):
+        """What the job has to follow up on ``survey``: changed again before the job ran, still a first answer."""
+        return survey.reaction_pending or ("change" if is_change else "answer")
 
     @api.model
     def _cron_after_answers(self, batch_size=50):
