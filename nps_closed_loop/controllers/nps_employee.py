@@ -1,10 +1,19 @@
 from odoo import http
 from odoo.http import request
-from odoo.tools import SQL, consteq
-from odoo.tools.misc import get_lang
 
-from .nps_http import check_csrf, read_only_unless_posted, route
-from .nps_survey import MAX_FORM_BYTES, SCORE_PATTERN, TEXT_MAX_LENGTH, TOKEN_PATTERN, NpsSurveyController
+from .nps_http import (
+    TEXT_MAX_LENGTH,
+    check_csrf,
+    page_lang,
+    parse_score,
+    read_score,
+    read_text,
+    record_by_token,
+    token_page_route,
+    unexpected_fields,
+    unexpected_fields_message,
+)
+from .nps_survey import NpsSurveyController
 
 ALLOWED_FORM_FIELDS = frozenset(("score", "comment", "csrf_token"))
 
@@ -18,21 +27,12 @@ class NpsEmployeeController(http.Controller):
     without anything that leads back to the employee (see ``nps.employee.invitation._enps_answer``).
     """
 
-    @route(
-        "/enps/<string:token>",
-        type="http",
-        auth="public",
-        website=True,
-        methods=["GET", "POST"],
-        csrf=False,
-        max_content_length=MAX_FORM_BYTES,
-        readonly=read_only_unless_posted,
-    )
+    @token_page_route("/enps/<string:token>")
     def nps_employee_page(self, token, score=None, **kwargs):
         posted = request.httprequest.method == "POST"
         if posted:
             check_csrf(request.httprequest.form.get("csrf_token"))
-        invitation = self._enps_invitation(token)
+        invitation = record_by_token(request.env["nps.employee.invitation"].sudo(), token)
         if not invitation:
             return self._enps_message(
                 request.env.company,
@@ -42,7 +42,7 @@ class NpsEmployeeController(http.Controller):
                 status=404,
             )
         campaign = invitation.campaign_id
-        self._enps_set_lang(invitation)
+        request.update_context(lang=page_lang(invitation.user_id.lang))
         if campaign.state != "running" or invitation.pulse != campaign.pulse:
             return self._enps_message(
                 campaign.company_id,
@@ -51,24 +51,10 @@ class NpsEmployeeController(http.Controller):
                 request.env._("A new one will come with the next pulse."),
                 status=410 if posted else 200,
             )
-        if posted:
-            # of two posts at once (a double tap), the second waits here, then sees the first one's answer
-            request.env.cr.execute(
-                SQL("SELECT id FROM nps_employee_invitation WHERE id = %s FOR UPDATE", invitation.id),
-                log_exceptions=False,
-            )
-            invitation.invalidate_recordset(["answered"])
         if invitation.answered:
-            return self._enps_message(
-                campaign.company_id,
-                "fa-check-circle",
-                request.env._("Thank you, your answer is recorded"),
-                request.env._("You can answer once per pulse."),
-                status=409 if posted else 200,
-            )
+            return self._enps_already_answered(campaign, status=409 if posted else 200)
         if not posted:
-            preselect = int(score) if isinstance(score, str) and SCORE_PATTERN.fullmatch(score) else None
-            return self._enps_form(invitation, preselect=preselect)
+            return self._enps_form(invitation, preselect=parse_score(score))
         if self._enps_foreign_user(invitation):
             return self._enps_form(
                 invitation, errors=[request.env._("This survey was sent to someone else.")], status=403
@@ -78,7 +64,9 @@ class NpsEmployeeController(http.Controller):
             return self._enps_form(
                 invitation, preselect=answer.get("score"), comment=answer.get("comment"), errors=errors, status=400
             )
-        invitation._enps_answer(answer["score"], answer.get("comment"))
+        if not invitation._enps_answer(answer["score"], answer.get("comment")):
+            # a second post at once (a double tap): the first one's answer stands
+            return self._enps_already_answered(campaign, status=409)
         return self._enps_message(
             campaign.company_id,
             "fa-check-circle",
@@ -87,20 +75,14 @@ class NpsEmployeeController(http.Controller):
         )
 
     # ------------------------------------------------------------------
-    def _enps_invitation(self, token):
-        """The invitation of ``token``, as superuser, or an empty recordset."""
-        Invitation = request.env["nps.employee.invitation"].sudo()
-        if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
-            return Invitation
-        invitation = Invitation.search([("access_token", "=", token)], limit=1)
-        if not invitation or not consteq(invitation.access_token, token):
-            return Invitation.browse()
-        return invitation
-
-    def _enps_set_lang(self, invitation):
-        installed = {code for code, _name in request.env["res.lang"].get_installed()}
-        lang = invitation.user_id.lang if invitation.user_id.lang in installed else get_lang(request.env).code
-        request.update_context(lang=lang)
+    def _enps_already_answered(self, campaign, status):
+        return self._enps_message(
+            campaign.company_id,
+            "fa-check-circle",
+            request.env._("Thank you, your answer is recorded"),
+            request.env._("You can answer once per pulse."),
+            status=status,
+        )
 
     def _enps_foreign_user(self, invitation):
         """Someone logged in as another user: they may look at the page, not answer for the employee."""
@@ -109,26 +91,16 @@ class NpsEmployeeController(http.Controller):
 
     def _enps_parse(self, form, files, campaign):
         """``(answer, errors)`` of the posted form: a score from 0 to 10, an optional comment."""
-        env = request.env
-        errors = []
-        answer = {}
-        if files or set(form) - ALLOWED_FORM_FIELDS:
-            errors.append(env._("The form sent unexpected fields."))
-        scores = form.getlist("score")
-        if len(scores) == 1 and SCORE_PATTERN.fullmatch(scores[0]):
-            answer["score"] = int(scores[0])
-        else:
-            errors.append(env._("Choose a score from 0 to 10."))
-        comments = form.getlist("comment")
-        if len(comments) > 1:
-            errors.append(env._("The form sent unexpected fields."))
-        comment = (comments[0] if comments else "").strip()
-        if "\x00" in comment or len(comment) > TEXT_MAX_LENGTH:
-            errors.append(env._("The comment is too long or holds invalid characters."))
-            comment = ""
-        if comment and campaign.comment_enabled:
-            answer["comment"] = comment
-        return answer, list(dict.fromkeys(errors))
+        score, score_error = read_score(form)
+        comment, comment_error = read_text(form, "comment")
+        errors = [unexpected_fields_message()] if unexpected_fields(form, files, ALLOWED_FORM_FIELDS) else []
+        errors += [error for error in (score_error, comment_error) if error]
+        answer = {"score": score} if score is not None else {}
+        if comment_error:
+            answer["comment"] = comment  # given back as typed
+        elif comment.strip() and campaign.comment_enabled:
+            answer["comment"] = comment.strip()
+        return answer, errors
 
     def _enps_form(self, invitation, preselect=None, comment=None, errors=None, status=200):
         campaign = invitation.campaign_id.with_context(lang=request.env.lang)

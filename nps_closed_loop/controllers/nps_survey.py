@@ -1,26 +1,27 @@
-import re
-
 from odoo import fields, http
 from odoo.http import request
-from odoo.tools import SQL, consteq, format_date
+from odoo.tools import SQL, format_date
 from odoo.tools.misc import get_lang
 
 from ..models.nps_score import CLOSED_STATES, score_category
-from .nps_http import csrf_message, csrf_refused, read_only_unless_posted, route, valid_csrf
+from .nps_http import (
+    CHECKBOX_ON_VALUES,
+    TEXT_MAX_LENGTH,
+    csrf_message,
+    csrf_refused,
+    page_lang,
+    parse_score,
+    read_score,
+    read_text,
+    record_by_token,
+    token_page_route,
+    unexpected_fields_message,
+    valid_csrf,
+)
 
-# Tokens are uuid4 hex strings; anything else is answered with the 404 page before reaching
-# the database (a NUL byte would make PostgreSQL raise) or consteq (which refuses non-ASCII text).
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,128}")
-# Only what a radio button sends: "7", not " 7", "7.0", "1e1" or "٧".
-SCORE_PATTERN = re.compile(r"10|[0-9]")
-TEXT_MAX_LENGTH = 5000
 ANSWER_FIELDS = ("score", "comment", "followup", "contact_allowed", "quote_allowed")
 # the form's own CSRF token, checked before the answer is read
 ALLOWED_FORM_FIELDS = frozenset((*ANSWER_FIELDS, "csrf_token"))
-CHECKBOX_ON_VALUES = ("1", "on")
-# Two 5000-character fields of 4-byte characters, percent-encoded, fit with room to spare;
-# anything bigger is refused by Odoo (413) before it is parsed.
-MAX_FORM_BYTES = 256 * 1024
 
 
 def survey_question(survey):
@@ -37,21 +38,9 @@ class NpsSurveyController(http.Controller):
     re-shows the form with an HTTP 400 when something is wrong.
     """
 
-    # website=True: with the Website app, the page's layout is the website's, which needs the request's website
-    # (without the app, Odoo ignores it).
     # The CSRF token is checked here, first, as Odoo would: Odoo's own check fails with a server error on a
-    # token it cannot judge (see valid_csrf). Showing the page writes nothing: served from the replica, if any;
-    # the answer is posted to the primary.
-    @route(
-        "/nps/<string:token>",
-        type="http",
-        auth="public",
-        website=True,
-        methods=["GET", "POST"],
-        csrf=False,
-        max_content_length=MAX_FORM_BYTES,
-        readonly=read_only_unless_posted,
-    )
+    # token it cannot judge (see valid_csrf). The answer is posted to the primary.
+    @token_page_route("/nps/<string:token>")
     def nps_survey(self, token, score=None, **kwargs):
         posted = request.httprequest.method == "POST"
         # read where Odoo reads it: the query string, the form, then the uploads, the later winning
@@ -67,11 +56,11 @@ class NpsSurveyController(http.Controller):
             return self._nps_render_form(survey, answer, errors={"form": csrf_message()}, status=400)
         if posted:
             return self._nps_submit(survey)
-        return self._nps_show(survey, preselect=self._nps_parse_score(score))
+        return self._nps_show(survey, preselect=parse_score(score))
 
     # Not read-only: the answer was posted an instant ago, and a replica's copy might not have it yet (the page
     # would send the customer back to the form). The same goes for the opt-out page after its post.
-    @route("/nps/<string:token>/thanks", type="http", auth="public", website=True, methods=["GET"])
+    @token_page_route("/nps/<string:token>/thanks", methods=["GET"], readonly=False)
     def nps_survey_thanks(self, token, **kwargs):
         survey = self._nps_survey_from_token(token)
         if not survey:
@@ -84,15 +73,7 @@ class NpsSurveyController(http.Controller):
     # CSRF is checked below rather than by Odoo: mail clients unsubscribing in one click
     # (RFC 8058, "List-Unsubscribe=One-Click") post without any session. The unguessable token in
     # the URL is what a forged cross-site request would lack anyway.
-    @route(
-        "/nps/<string:token>/optout",
-        type="http",
-        auth="public",
-        website=True,
-        methods=["GET", "POST"],
-        csrf=False,
-        max_content_length=MAX_FORM_BYTES,
-    )
+    @token_page_route("/nps/<string:token>/optout", readonly=False)
     def nps_survey_optout(self, token, **kwargs):
         survey = self._nps_survey_from_token(token)
         if not survey:
@@ -138,27 +119,17 @@ class NpsSurveyController(http.Controller):
         Its pages link to it with the token the visitor presented; what the answer sets off runs without
         that grant (see :meth:`_nps_staff_survey`).
         """
-        Survey = request.env["nps.survey"].sudo()
-        if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
-            return Survey
-        survey = Survey.search([("access_token", "=", token)], limit=1)
-        if not survey or not consteq(survey.access_token, token) or not survey.partner_id:
+        survey = record_by_token(request.env["nps.survey"].sudo(), token)
+        if not survey.partner_id:
             # Anonymised surveys have no customer left to answer for.
-            return Survey.browse()
+            return survey.browse()
         return survey._nps_with_token()
 
     def _nps_set_lang(self, survey):
         """Render everything that follows in the customer's language."""
-        installed = {code for code, _name in request.env["res.lang"].get_installed()}
-        lang = survey.partner_id.lang if survey.partner_id.lang in installed else self._nps_browser_lang()
+        lang = page_lang(survey.partner_id.lang)
         request.update_context(lang=lang)
         return survey.with_context(lang=lang)
-
-    def _nps_browser_lang(self):
-        """Best installed language for the browser (pages that know no customer)."""
-        codes = {code.replace("_", "-"): code for code, _name in request.env["res.lang"].get_installed()}
-        best = request.httprequest.accept_languages.best_match(list(codes))
-        return codes.get(best) or get_lang(request.env).code
 
     def _nps_is_foreign_user(self, survey):
         """A logged-in user of another company (e.g. an employee opening a customer's link) may
@@ -276,7 +247,7 @@ class NpsSurveyController(http.Controller):
         return self._nps_render("nps_closed_loop.nps_survey_page_closed", self._nps_page_values(survey), status=status)
 
     def _nps_render_not_found(self):
-        request.update_context(lang=self._nps_browser_lang())
+        request.update_context(lang=page_lang())
         values = {
             "company": request.env.company,
             "html_lang": request.env.lang.replace("_", "-"),
@@ -301,43 +272,20 @@ class NpsSurveyController(http.Controller):
     # ------------------------------------------------------------------
     # Input
     # ------------------------------------------------------------------
-    @staticmethod
-    def _nps_parse_score(value):
-        """The score as an int, or None for anything that is not exactly a whole number 0-10."""
-        if isinstance(value, str) and SCORE_PATTERN.fullmatch(value):
-            return int(value)
-        return None
-
     def _nps_parse_answer(self, form, files=()):
         """Validate the posted form: (values for ``_record_answer``, {field: error message})."""
         errors = {}
         if set(files) or set(form) - ALLOWED_FORM_FIELDS:
-            errors["form"] = request.env._("The form contained unexpected fields. Please answer with the form below.")
+            errors["form"] = unexpected_fields_message()
         if any(len(form.getlist(name)) > 1 for name in ANSWER_FIELDS):
             errors["form"] = request.env._(
                 "The form contained the same question twice. Please answer with the form below."
             )
-
-        raw_score = form.get("score")
-        score = self._nps_parse_score(raw_score)
-        if not raw_score:
-            errors["score"] = request.env._("Please choose a score from 0 to 10.")
-        elif score is None:
-            errors["score"] = request.env._("The score must be a whole number from 0 to 10.")
-
+        score, errors["score"] = read_score(form)
         texts = {}
         for name in ("comment", "followup"):
-            # Browsers send line breaks as CRLF but count them as one character in maxlength.
-            text = (form.get(name) or "").replace("\r\n", "\n")
-            texts[name] = text
-            if len(text) > TEXT_MAX_LENGTH:
-                errors[name] = request.env._(
-                    "Please shorten your answer to %(max)s characters (it has %(count)s).",
-                    max=TEXT_MAX_LENGTH,
-                    count=len(text),
-                )
-            elif "\x00" in text:
-                errors[name] = request.env._("Your answer contains characters that cannot be saved. Please retype it.")
+            texts[name], errors[name] = read_text(form, name)
+        errors = {field: message for field, message in errors.items() if message}
 
         contact = form.get("contact_allowed")
         if contact is not None and contact not in CHECKBOX_ON_VALUES:

@@ -125,9 +125,21 @@ class NpsEmployeeInvitation(models.Model):
 
     def _enps_answer(self, score, comment):
         """Record the answer of this invitation, detached from it: the invitation is only flagged answered,
-        the answer waits with the other answers of its campaign until they are released together."""
+        the answer waits with the other answers of its campaign until they are released together.
+
+        Returns whether it was recorded: not when the invitation is answered already. Of two posts at once (a
+        double tap), the second waits here for the first one's lock, then fails to serialise and is run again by
+        the HTTP layer, which finds the invitation answered."""
         self.ensure_one()
         invitation = self.sudo()
+        invitation.flush_recordset(["answered"])
+        self.env.cr.execute(
+            SQL("SELECT id FROM nps_employee_invitation WHERE id = %s FOR UPDATE", invitation.id),
+            log_exceptions=False,
+        )
+        invitation.invalidate_recordset(["answered"])
+        if invitation.answered:
+            return False
         self.env["nps.employee.answer.pending"].sudo().create(
             {
                 "campaign_id": invitation.campaign_id.id,
@@ -139,3 +151,4 @@ class NpsEmployeeInvitation(models.Model):
             }
         )
         invitation.answered = True
+        return True

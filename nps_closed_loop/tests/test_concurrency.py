@@ -466,3 +466,53 @@ class TestBatchTakesWhatAnotherWorkerCommitted(ConcurrencyCommon):
         # its next run, in a new transaction, takes what is left, and only that
         self.assertEqual(self._due(env1).ids, [left])
         cr1.rollback()
+
+
+class TestEmployeeAnswerPostedTwiceAtOnce(ConcurrencyCommon):
+    """An employee's double tap on the eNPS page: two posts of one invitation in two workers at once. The
+    second waits for the first's lock, fails to serialise, is run again as the HTTP layer runs it, and finds
+    the invitation answered: one answer is stored, not two."""
+
+    def setUp(self):
+        super().setUp()
+
+        def create(env):
+            employee = new_test_user(
+                env, login=f"enps_double_tap_{uuid.uuid4().hex[:8]}", groups="base.group_user", name="Double Tap"
+            )
+            campaign = env["nps.employee.campaign"].create(
+                {"name": "Double tap eNPS", "user_ids": [Command.set(employee.ids)], "state": "running", "pulse": 1}
+            )
+            invitation = env["nps.employee.invitation"].create(
+                {"campaign_id": campaign.id, "user_id": employee.id, "pulse": 1, "access_token": uuid.uuid4().hex}
+            )
+            return employee.id, campaign.id, invitation.id
+
+        self.employee_id, self.enps_id, self.invitation_id = self._committed(create)
+        self.addCleanup(self._committed, self._cleanup)
+
+    def _cleanup(self, env):
+        env["nps.employee.campaign"].browse(self.enps_id).unlink()  # its invitations and answers cascade
+        user = env["res.users"].browse(self.employee_id)
+        partner = user.partner_id
+        user.unlink()
+        partner.unlink()
+
+    def _answer(self, env, score):
+        return env["nps.employee.invitation"].browse(self.invitation_id)._enps_answer(score, False)
+
+    def test_second_post_waits_and_finds_the_answer(self):
+        cr1, env1 = self._worker()
+        cr2, env2 = self._worker()
+        self.assertTrue(self._answer(env1, 9), "worker 1 records the answer")
+        thread, outcome = self._in_thread(lambda: self._answer(env2, 3), env2)
+        self.assertTrue(self._wait_until_blocked(cr2, thread), "worker 2 waits for worker 1's lock")
+        cr1.commit()
+        self.assertFalse(self._join(thread, outcome), "worker 2, run again, finds the invitation answered")
+        cr2.commit()
+
+        def read(env):
+            pending = env["nps.employee.answer.pending"].search([("campaign_id", "=", self.enps_id)])
+            return pending.mapped("score"), env["nps.employee.invitation"].browse(self.invitation_id).answered
+
+        self.assertEqual(self._committed(read), ([9], True), "one answer, the first one")

@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..controllers.nps_survey import MAX_FORM_BYTES, TEXT_MAX_LENGTH
+from ..controllers.nps_http import MAX_FORM_BYTES, TEXT_MAX_LENGTH
 from . import common
 
 # Markers replaced by the session's CSRF token (and a tampered copy of it) when a request is sent.

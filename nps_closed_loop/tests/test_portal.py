@@ -10,7 +10,7 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..controllers.nps_survey import TEXT_MAX_LENGTH
+from ..controllers.nps_http import TEXT_MAX_LENGTH
 from . import common
 
 

@@ -1,14 +1,17 @@
 import werkzeug.exceptions
 
 from odoo import fields, http
-from odoo.addons.nps_closed_loop.controllers.nps_http import check_csrf, route
-from odoo.addons.nps_closed_loop.controllers.nps_survey import (
+from odoo.addons.nps_closed_loop.controllers.nps_http import (
     CHECKBOX_ON_VALUES,
-    SCORE_PATTERN,
     TEXT_MAX_LENGTH,
-    NpsSurveyController,
-    survey_question,
+    check_csrf,
+    read_score,
+    read_text,
+    route,
+    unexpected_fields,
+    unexpected_fields_message,
 )
+from odoo.addons.nps_closed_loop.controllers.nps_survey import NpsSurveyController, survey_question
 from odoo.addons.website_sale.controllers.main import WebsiteSale
 from odoo.http import request
 from odoo.tools import SQL, consteq
@@ -148,10 +151,9 @@ class NpsWebsiteSale(WebsiteSale):
         """
         env = request.env
         errors = {}
-        if set(files) or set(form) - ALLOWED_FORM_FIELDS or any(len(form.getlist(name)) > 1 for name in form):
-            errors["form"] = env._("The form contained unexpected fields. Please answer with the form below.")
-        # Browsers send line breaks as CRLF but count them as one character in maxlength.
-        comment = (form.get("comment") or "").replace("\r\n", "\n")
+        if unexpected_fields(form, files, ALLOWED_FORM_FIELDS):
+            errors["form"] = unexpected_fields_message()
+        comment, comment_error = read_text(form, "comment")
         contact = form.get("contact_allowed")
         answer = {
             "score": survey.score,
@@ -161,23 +163,13 @@ class NpsWebsiteSale(WebsiteSale):
             "quote_allowed": survey.quote_allowed,
         }
         if survey.state != "answered":
-            raw_score = form.get("score")
-            if not raw_score:
-                errors["score"] = env._("Please choose a score from 0 to 10.")
-            elif not SCORE_PATTERN.fullmatch(raw_score):
-                errors["score"] = env._("The score must be a whole number from 0 to 10.")
-            else:
-                answer["score"] = int(raw_score)
+            answer["score"], score_error = read_score(form)
+            if score_error:
+                errors["score"] = score_error
         elif not self._nps_can_comment(survey):
             errors["form"] = env._("Your answer can no longer be changed. Thank you for it!")
-        if len(comment) > TEXT_MAX_LENGTH:
-            errors["comment"] = env._(
-                "Please shorten your comment to %(max)s characters (it has %(count)s).",
-                max=TEXT_MAX_LENGTH,
-                count=len(comment),
-            )
-        elif "\x00" in comment:
-            errors["comment"] = env._("Your comment contains characters that cannot be saved. Please retype it.")
+        if comment_error:
+            errors["comment"] = comment_error
         if contact is not None and contact not in CHECKBOX_ON_VALUES:
             errors["contact_allowed"] = env._("Please tick or untick the box.")
         if not errors:

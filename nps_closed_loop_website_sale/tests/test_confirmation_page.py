@@ -231,7 +231,7 @@ class TestConfirmationPage(common.WebOrderFixtures, nps_common.NpsCommon, HttpCa
             ({}, "Please choose a score from 0 to 10."),
             ([("score", "7"), ("score", "8")], "The form contained unexpected fields."),
             ({"score": "7", "followup": "x"}, "The form contained unexpected fields."),
-            ({"score": "7", "comment": "x" * 5001}, "Please shorten your comment to 5000 characters"),
+            ({"score": "7", "comment": "x" * 5001}, "Please shorten your answer to 5000 characters"),
             ({"score": "7", "comment": "a\x00b"}, "cannot be saved"),
             ({"score": "7", "contact_allowed": "yes"}, "Please tick or untick the box."),
         ]
