@@ -27,6 +27,16 @@ NOW = datetime(2026, 11, 26, 20, 0, 0)  # a Thursday, 21:00 in Paris
 CUSTOMER_MOBILE = "+33 6 12 34 56 78"
 #: the CSRF token of a page's form
 CSRF_PATTERN = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
+# the sales order campaign as the core ships it, made active and sending every survey by email at once
+SALE_CAMPAIGN_SENDING = {
+    "active": True,
+    "delay_hours": 24,
+    "quiet_period_days": 90,
+    "quiet_period_scope": "customer",
+    "sampling_rate": 100,
+    "channel": "email",
+    "send_window": False,
+}
 
 
 def client_read_group(model, domain, groupby, aggregates, grouped_list=False):
@@ -356,19 +366,7 @@ class SendingCommon(NpsCommon, MailCase):
         super().setUpClass()
         cls.Survey = cls.env["nps.survey"]
         cls.campaign_so = cls.env.ref("nps_closed_loop.nps_campaign_sale_order")
-        cls.campaign_so.write(
-            {
-                "active": True,
-                "delay_hours": 24,
-                "quiet_period_days": 90,
-                "quiet_period_scope": "customer",
-                "sampling_rate": 100,
-                "channel": "email",
-                "send_window": False,
-                "reminder_days": 3,
-                "expiry_days": 30,
-            }
-        )
+        cls.campaign_so.write({**SALE_CAMPAIGN_SENDING, "reminder_days": 3, "expiry_days": 30})
         cls.product = cls.env["product.product"].create({"name": "NPS test widget", "list_price": 100.0})
         cls.campaign.write({"quiet_period_days": 0})
         cls.env.company.country_id = cls.env.ref("base.fr")

@@ -23,18 +23,7 @@ class WebOrderFixtures:
             "website.default_website"
         )
         cls.campaign_so = cls.env.ref(SALE_CAMPAIGN)
-        cls.campaign_so.write(
-            {
-                "active": True,
-                "delay_hours": 24,
-                "quiet_period_days": 90,
-                "quiet_period_scope": "customer",
-                "sampling_rate": 100,
-                "channel": "email",
-                "send_window": False,
-                "lawful_basis": "legitimate_interest",
-            }
-        )
+        cls.campaign_so.write({**nps_common.SALE_CAMPAIGN_SENDING, "lawful_basis": "legitimate_interest"})
         cls.product = cls.env["product.product"].create(
             {"name": "NPS web widget", "list_price": 40.0, "sale_ok": True, "is_published": True}
         )
