@@ -1,13 +1,14 @@
 {
     "name": "NPS Closed Loop - eCommerce",
     "summary": "Customers answer the NPS question on the order confirmation page, in place of the email",
-    "version": "1.0.0",
+    "version": "1.1.0",
     "category": "Marketing/Surveys",
     "license": "LGPL-3",
     "author": "nps_closed_loop developers",
     "website": "https://github.com/nps-closed-loop/nps_closed_loop",
     "depends": ["nps_closed_loop", "website_sale"],
     "data": [
+        "views/nps_campaign_views.xml",
         "views/website_sale_templates.xml",
     ],
     "assets": {

@@ -20,7 +20,11 @@ class SaleOrder(models.Model):
             return Survey
         self.env["nps.survey.request"].sudo()._nps_plan_now(self)
         survey = Survey.search([("res_model", "=", self._name), ("res_id", "=", self.id)], order="id desc", limit=1)
-        if survey.state == "answered" or (survey.state == "scheduled" and self._nps_may_ask_now(survey)):
+        if survey.state == "answered" or (
+            survey.state == "scheduled"
+            and survey.campaign_id.ask_on_confirmation_page
+            and self._nps_may_ask_now(survey)
+        ):
             return survey
         # sent by email already (the customer came back later), or not to be asked: the email is the way
         return Survey

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo.addons.mail.tests.common import MailCase
 from odoo.addons.nps_closed_loop.tests import common as nps_common
-from odoo.tests import HttpCase, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from . import common
 
@@ -110,6 +110,19 @@ class TestConfirmationPage(common.WebOrderFixtures, nps_common.NpsCommon, HttpCa
         self.shopper.nps_excluded = True
         self.assertNotIn(SCORE_FORM, self._open().text)
         self._assert_unanswered(self._order_surveys(self.order))
+
+    def test_campaign_that_does_not_ask_on_the_page(self):
+        with Form(self.campaign_so) as campaign_form:
+            self.assertTrue(campaign_form.ask_on_confirmation_page, "asked on the page unless the campaign says no")
+            campaign_form.ask_on_confirmation_page = False
+        self.assertNotIn(SCORE_FORM, self._open().text)
+        self.assertFalse(self._order_surveys(self.order), "the page planned nothing: the request waits for the cron")
+        self.assertTrue(self.env["nps.survey.request"].search([("res_id", "=", self.order.id)]))
+        with freeze_time(datetime.now() + timedelta(days=2)), self.mock_mail_gateway():
+            self.env["nps.survey.send"]._cron_send_surveys()
+        survey = self._order_surveys(self.order)
+        self.assertEqual((survey.state, survey.channel), ("sent", "email"), "the email is the way")
+        self.assertNotIn(SCORE_FORM, self._open().text)
 
     def test_planned_by_the_sending_job_first_then_shown(self):
         self.env["nps.survey.request"]._plan_requested_surveys(batch_size=500)
