@@ -43,6 +43,7 @@
     ],
     "demo": [
         "demo/nps_demo.xml",
+        "demo/nps_employee_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

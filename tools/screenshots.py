@@ -62,13 +62,17 @@ class Browser:
                     raise RuntimeError(f"{method}: {message['error']}")
                 return message.get("result", {})
 
-    def screenshot(self, url, path, size, settle=2.5):
+    def screenshot(self, url, path, size, settle=2.5, tab=None):
+        """``url`` at ``size`` into ``path``; ``tab``: the form's notebook page of that name opened first."""
         width, height = size
         self.call(
             "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=width < 600
         )
         self.call("Page.navigate", url=url)
         time.sleep(settle)  # the web client loads its assets and data after the page itself
+        if tab:
+            self.call("Runtime.evaluate", expression=f"document.querySelector('.o_notebook a[name=\"{tab}\"]').click()")
+            time.sleep(1)
         data = self.call("Page.captureScreenshot", format="png")["data"]
         path.write_bytes(base64.b64decode(data))
 
@@ -113,13 +117,15 @@ def search_read(session, base_url, model, domain, fields, limit=1, order=None):
 
 
 def screens(session, base_url):
-    """``[(name, path)]`` of the screens to take, found in the database."""
+    """``[(name, path, tab)]`` of the screens to take, found in the database (``tab``: a form's page to open)."""
     detractor = search_read(session, base_url, "nps.survey", [("loop_state", "in", ("open", "contacted"))], ["id"])
     company = search_read(
         session, base_url, "res.partner", [("is_company", "=", True), ("nps_company_survey_ids", "!=", False)], ["id"]
     )
     campaign = search_read(session, base_url, "nps.campaign", [], ["id"], order="id")
     order = search_read(session, base_url, "sale.order", [("state", "=", "sale")], ["id"])
+    digest = search_read(session, base_url, "digest.digest", [], ["id"], order="id")
+    enps = search_read(session, base_url, "nps.employee.campaign", [("pulse", ">", 0)], ["id"], order="id")
     result = [
         ("manager-overview", "/odoo/action-nps_closed_loop.nps_overview_action"),
         ("agent-my-callbacks", "/odoo/action-nps_closed_loop.nps_survey_action_my_callbacks"),
@@ -132,8 +138,19 @@ def screens(session, base_url):
     if company:
         result.append(("salesperson-company", f"/odoo/res.partner/{company[0]['id']}"))
     if campaign:
+        campaign_path = f"/odoo/action-nps_closed_loop.nps_campaign_action/{campaign[0]['id']}"
+        result.append(("manager-campaign-form", campaign_path))
+        result.append(("manager-campaign-sending", campaign_path, "sending"))
+        result.append(("manager-campaign-loop", campaign_path, "closing_the_loop"))
+    if digest:
+        result.append(("manager-digest-form", f"/odoo/action-digest.digest_digest_action/{digest[0]['id']}"))
+    if enps:
         result.append(
-            ("manager-campaign-form", f"/odoo/action-nps_closed_loop.nps_campaign_action/{campaign[0]['id']}")
+            (
+                "enps-manager-results",
+                f"/odoo/action-nps_closed_loop.nps_employee_campaign_action/{enps[0]['id']}",
+                "results",
+            )
         )
     if order:
         result.append(("salesperson-order", f"/odoo/sales/{order[0]['id']}"))
@@ -155,12 +172,12 @@ def main():
     browser = Browser()
     try:
         browser.set_session(args.url, session.cookies["session_id"])
-        for name, path in screens(session, args.url):
+        for name, path, *tab in screens(session, args.url):
             if args.only and args.only not in name:
                 continue
             for size_name, size in SIZES.items():
                 target = out / f"{name}-{size_name}.png"
-                browser.screenshot(f"{args.url}{path}", target, size)
+                browser.screenshot(f"{args.url}{path}", target, size, tab=tab[0] if tab else None)
                 print(target)
     finally:
         browser.close()
