@@ -1,7 +1,7 @@
 {
     "name": "NPS Closed Loop",
     "summary": "Net Promoter Score surveys with detractor callbacks, closed-loop tracking and holdout measurement",
-    "version": "1.5.0",
+    "version": "1.6.0",
     "category": "Marketing/Surveys",
     "license": "LGPL-3",
     "uninstall_hook": "uninstall_hook",
@@ -37,7 +37,9 @@
         "views/nps_improvement_views.xml",
         "views/digest_digest_views.xml",
         "data/nps_employee_data.xml",
+        "data/nps_employee_theme_data.xml",
         "views/nps_employee_views.xml",
+        "views/nps_employee_theme_views.xml",
         "views/nps_employee_templates.xml",
         "views/nps_closed_loop_menus.xml",
     ],

@@ -30,5 +30,6 @@ from . import nps_employee_campaign
 from . import nps_employee_invitation
 from . import nps_employee_answer_pending
 from . import nps_employee_answer
+from . import nps_employee_theme
 from . import mail_mail_employee
 from . import digest_digest

@@ -142,14 +142,19 @@ class NpsEmployeeAnswer(models.Model):
         )
         # no order that could follow anything: the texts sorted alphabetically
         comments = sorted(answer["comment"] for answer in answers)
-        matcher = ThemeMatcher(self.env)
+        matcher = ThemeMatcher(self.env, "nps.employee.theme")
+        # the language an employee wrote in is not kept (in a small team it could tell who wrote): each comment
+        # is read in every installed language
+        langs = [code for code, _name in self.env["res.lang"].get_installed()]
         theme_counts = Counter()
         for answer in answers:
-            for theme_id in matcher.match(answer["comment"], self.env.lang, campaign.company_id.id):
+            for theme_id in set().union(
+                *(matcher.match(answer["comment"], lang, campaign.company_id.id) for lang in langs)
+            ):
                 theme_counts[theme_id] += 1
         themes = [
-            {"name": reason.name, "count": theme_counts[reason.id]}
-            for reason in self.env["nps.reason"].sudo().browse(list(theme_counts)).exists()
+            {"name": theme.name, "count": theme_counts[theme.id]}
+            for theme in self.env["nps.employee.theme"].sudo().browse(list(theme_counts)).exists()
         ]
         themes.sort(key=lambda theme: (-theme["count"], theme["name"]))
         sizes = {group: sum(counts.values()) for group, counts in group_counts.items()}

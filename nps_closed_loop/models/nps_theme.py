@@ -88,14 +88,18 @@ class ThemeMatcher:
     """The active themes' lexicons, loaded once (one query), compiled once per language and company (and kept
     compiled by the process while the lexicons do not change): tags any number of answers."""
 
-    def __init__(self, env):
-        reasons = env["nps.reason"]
-        reasons.flush_model(["lexicon", "keywords", "active", "company_id"])
+    def __init__(self, env, model="nps.reason"):
+        """The active themes of ``model``: the customers' (``nps.reason``) or the employees'
+        (``nps.employee.theme``, a lexicon and no keywords)."""
+        themes = env[model]
+        with_keywords = "keywords" in themes._fields
+        themes.flush_model(["lexicon", "active", "company_id", *(["keywords"] if with_keywords else [])])
         self.rows = env.execute_query(
             SQL(
-                "SELECT id, company_id, lexicon, keywords FROM %s"
-                " WHERE active AND (lexicon IS NOT NULL OR keywords IS NOT NULL) ORDER BY id",
-                SQL.identifier(reasons._table),
+                "SELECT id, company_id, lexicon, %(keywords)s FROM %(table)s"
+                " WHERE active AND (lexicon IS NOT NULL OR %(keywords)s IS NOT NULL) ORDER BY id",
+                keywords=SQL.identifier("keywords") if with_keywords else SQL("NULL::jsonb"),
+                table=SQL.identifier(themes._table),
             )
         )
         self._analysers = {}

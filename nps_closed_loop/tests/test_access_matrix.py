@@ -43,6 +43,7 @@ MODEL_MATRIX = {
     "nps.employee.invitation":          ("----", "----", "----", "----", "----", "----", "----", "----"),
     "nps.employee.answer":              ("----", "----", "----", "----", "----", "----", "----", "----"),
     "nps.employee.answer.pending":      ("----", "----", "----", "----", "----", "----", "----", "----"),
+    "nps.employee.theme":               ("----", "----", "----", "----", "----", "----", "----", "----"),
     "nps.callback.counter":             ("----", "----", "----", "----", "----", "----", "R---", "r---"),
     "nps.report":                       ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
     "nps.answer.cube":                  ("----", "----", "----", "----", "----", "R---", "R---", "r---"),
@@ -260,6 +261,12 @@ class TestModelAccessMatrix(AccessMatrixCommon):
                 {"answered": True},
                 {"campaign_id": enps.id, "user_id": cls.user_salesman.id, "pulse": 1, "access_token": "matrix-2"},
             ),
+            "nps.employee.theme": ModelOperations(
+                cls.env["nps.employee.theme"].create({"name": "Matrix theme", "company_id": company.id}),
+                "name",
+                {"name": "Renamed"},
+                {"name": "New theme"},
+            ),
             **{
                 model: ModelOperations(
                     cls.env[model].create(enps_answer), "score", {"score": 0}, {**enps_answer, "score": 10}
@@ -421,7 +428,11 @@ class TestModelAccessMatrix(AccessMatrixCommon):
 
     def test_employee_nps(self):
         self._assert_row(
-            "nps.employee.campaign", "nps.employee.invitation", "nps.employee.answer", "nps.employee.answer.pending"
+            "nps.employee.campaign",
+            "nps.employee.invitation",
+            "nps.employee.answer",
+            "nps.employee.answer.pending",
+            "nps.employee.theme",
         )
 
     def test_survey_request(self):

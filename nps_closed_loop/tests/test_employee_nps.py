@@ -176,6 +176,42 @@ class TestEmployeeNps(EnpsCommon):
         with self.assertRaises(ValidationError):
             self.enps.user_ids = [(4, self.user_portal.id)]
 
+    def test_themes_are_the_employees_own_in_every_language(self):
+        """Comments count in the employees' themes, read in each installed language (the language an employee
+        wrote in is not kept); a customer theme never tags them."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["nps_closed_loop"], ["fr_FR"], overwrite=True)
+        self.env["nps.reason"].create({"name": "Customer workload", "lexicon": "workload\ncharge de travail"})
+        invitations = self._start()
+        comments = (
+            "Charge de travail trop lourde ce trimestre.",
+            "Too many meetings, and overtime every week.",
+            "Des collègues formidables, mais le salaire ne suit pas.",
+            "Fier de ce que nous livrons, la facture est juste.",  # delivery and invoicing: customer themes only
+            None,
+            "Great team.",
+        )
+        for invitation, comment in zip(invitations, comments, strict=True):
+            invitation._enps_answer(8, comment)
+        self.assertEqual(self.Pending._release(self.enps), 6)
+        themes = {theme["name"]: theme["count"] for theme in self._results()["current"]["themes"]}
+        self.assertEqual(
+            themes,
+            {
+                "Workload": 2,
+                "Meetings and communication": 1,
+                "Team and atmosphere": 2,
+                "Pay and benefits": 1,
+            },
+        )
+        # in French for a French-speaking manager
+        french = self.enps.with_user(self.user_enps).with_context(lang="fr_FR")
+        themes = {theme["name"] for theme in french._enps_results()["current"]["themes"]}
+        self.assertEqual(
+            themes,
+            {"Charge de travail", "Réunions et communication", "Équipe et ambiance", "Rémunération et avantages"},
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestEmployeeNpsAnonymity(EnpsCommon):
