@@ -152,6 +152,20 @@ class NpsReport(models.Model):
         "answer (untaxed, credit notes deducted), in the company's currency.",
     )
 
+    def init(self):
+        super().init()
+        # How many days, weeks, months... the answers span. Without it, PostgreSQL guesses that grouping the
+        # answers by a period of their date (a pivot by month, of the rows) makes as many groups as answers, and
+        # sorts them all on disk where it would add them up in memory: 3x slower at a million answers.
+        for period in NPS_TREND_INTERVALS:
+            self.env.cr.execute(
+                SQL(
+                    "CREATE STATISTICS IF NOT EXISTS %s ON (date_trunc(%s, answer_date)) FROM nps_survey",
+                    SQL.identifier(f"nps_survey_answer_{period}_stat"),
+                    period,
+                )
+            )
+
     def _select(self):
         return SQL(
             """

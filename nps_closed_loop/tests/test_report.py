@@ -1,12 +1,14 @@
 import io
 import zipfile
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, HttpCase, tagged
+from odoo.tools import SQL
 
 from ..models.nps_statistics import nps_figures, two_proportion_p_value
 from . import common
@@ -316,6 +318,47 @@ class TestNpsReportAccess(ReportCommon):
         self.assertEqual(self._report().search_count(domain), 0)
         self.assertEqual(self._report(self.user_other_company).search_count(domain), 1)
         self.assertEqual(self._report(self.user_other_company).search_count(self.domain), 0)
+
+
+class TestAnswerPeriodsPlanned(common.NpsCommon):
+    """PostgreSQL knows how many days, weeks, months... the answers span (statistics on the answer date's periods):
+    a pivot of the answers by month is planned at the months they span, not at one group per answer, which made it
+    sort every answer on disk (3x slower at a million answers)."""
+
+    def _estimated_groups(self, groupby):
+        """The number of groups PostgreSQL expects from the ORM's grouping of the answers by ``groupby``."""
+        queries = []
+        cursor_class = type(self.env.cr)
+        real_execute = cursor_class.execute
+
+        def execute(cr, query, params=None, log_exceptions=True):
+            queries.append(query if isinstance(query, SQL) else SQL(query, *(params or ())))
+            return real_execute(cr, query, params, log_exceptions)
+
+        with patch.object(cursor_class, "execute", execute):
+            self.env["nps.survey"]._read_group([("answer_date", "!=", False)], [groupby], ["__count"])
+        grouping = next(query for query in reversed(queries) if "GROUP BY" in query.code)
+        self.env.cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", grouping))
+        return self.env.cr.fetchone()[0][0]["Plan"]["Plan Rows"]
+
+    def test_grouping_by_period_is_planned_at_the_periods_answered(self):
+        for months_ago in range(4):
+            for score in range(30):
+                self._create_answered(score % 11, answer_date=datetime(2026, 11 - months_ago * 2, 10, 12))
+        self.env.flush_all()
+        self.env.cr.execute(SQL("ANALYZE nps_survey"))
+        for period in ("day", "week", "month", "quarter", "year"):
+            with self.subTest(period=period):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT COUNT(DISTINCT date_trunc(%s, answer_date)) FROM nps_survey"
+                        " WHERE answer_date IS NOT NULL",
+                        period,
+                    )
+                )
+                periods = self.env.cr.fetchone()[0]
+                # without the statistics: as many groups as answers (120 and more)
+                self.assertLessEqual(self._estimated_groups(f"answer_date:{period}"), 2 * periods + 2)
 
 
 class TestNpsCampaignMargin(common.NpsCommon):
