@@ -153,7 +153,7 @@ class NpsReport(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         # How many days, weeks, months... the answers span. Without it, PostgreSQL guesses that grouping the
         # answers by a period of their date (a pivot by month, of the rows) makes as many groups as answers, and
         # sorts them all on disk where it would add them up in memory: 3x slower at a million answers.
@@ -165,6 +165,7 @@ class NpsReport(models.Model):
                     period,
                 )
             )
+        return result
 
     def _select(self):
         return SQL(
