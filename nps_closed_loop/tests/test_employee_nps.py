@@ -188,8 +188,8 @@ class TestEmployeeNps(EnpsCommon):
             "Too many meetings, and overtime every week.",
             "Des collègues formidables, mais le salaire ne suit pas.",
             "Fier de ce que nous livrons, la facture est juste.",  # delivery and invoicing: customer themes only
-            None,
-            "Great team.",
+            "Le meilleur employeur du pays.",  # read in English too: "pays" is not pay
+            "La nouvelle organisation des équipes change tout.",  # nor "équipes" equipment
         )
         for invitation, comment in zip(invitations, comments, strict=True):
             invitation._enps_answer(8, comment)
